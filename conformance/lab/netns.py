@@ -1,0 +1,95 @@
+"""Working inside network namespaces from threads of one process.
+
+setns() moves only the calling thread (LAB-NOTES), so `inside()` switches the current thread in and back out, and
+anything opened meanwhile (sockets, netlink handles) stays bound to that namespace for its lifetime.
+"""
+import ctypes
+import os
+from contextlib import contextmanager
+
+from pyroute2 import netns as _netns
+
+from ..errors import EnvironmentUnfit
+
+CLONE_NEWNET = 0x40000000
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+NETNS_DIR = "/var/run/netns"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def setns(fd: int, nstype: int) -> None:
+    _check(_libc.setns(fd, nstype), "setns")
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int) -> None:
+    enc = lambda s: s.encode() if s is not None else None  # noqa: E731
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), None), f"mount {target}")
+
+
+def path(name: str) -> str:
+    return os.path.join(NETNS_DIR, name)
+
+
+@contextmanager
+def inside(name: str):
+    """Run the body with the calling thread in namespace `name`."""
+    with open("/proc/thread-self/ns/net") as own, open(path(name)) as target:
+        setns(target.fileno(), CLONE_NEWNET)
+        try:
+            yield
+        finally:
+            setns(own.fileno(), CLONE_NEWNET)
+
+
+def write_sysctl(name: str, key: str, value: str) -> None:
+    """Write /proc/sys/<key> as seen from namespace `name` (key like 'net/ipv6/conf/all/accept_dad')."""
+    with inside(name), open(f"/proc/sys/{key}", "w") as f:
+        f.write(value)
+
+
+def create(name: str) -> None:
+    _netns.create(name)
+
+
+def names() -> list[str]:
+    return _netns.listnetns()
+
+
+def kill_processes(name: str, sig: int = 9) -> list[int]:
+    pids = [int(p) for p in _netns.ns_pids().get(name, [])]
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+    return pids
+
+
+def remove(name: str) -> None:
+    """Kill what runs inside (a process keeps a namespace and its veths alive), then delete the namespace."""
+    kill_processes(name)
+    try:
+        _netns.remove(name)
+    except FileNotFoundError:
+        pass
+
+
+def require_capabilities() -> None:
+    """Refuse early, with a clear reason, where namespaces cannot be made (exit 3)."""
+    if os.geteuid() != 0:
+        raise EnvironmentUnfit("the lab needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN to create network namespaces); "
+                               "run as root")
+    if not os.path.exists("/proc/thread-self/ns/net"):
+        raise EnvironmentUnfit("this kernel has no network namespaces (/proc/thread-self/ns/net is missing)")

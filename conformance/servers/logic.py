@@ -1,0 +1,140 @@
+"""What an RFC 8415 server answers (section 18.3), without sockets or timing: one Dhcp6 in, payload bytes or None out.
+
+Validation follows RFC 8415 section 16: a Solicit, Rebind or Confirm carrying a Server ID, and a Request, Renew,
+Release or Decline whose Server ID is not this server's, are discarded, which is how the server the client did not
+choose ignores its Request.
+"""
+import ipaddress
+from dataclasses import replace
+
+from ..wire import codec
+from ..wire import constants as c
+from ..wire.codec import IA, Dhcp6, Lease
+from .script import ServerScript
+
+
+class ServerLogic:
+    def __init__(self, server_duid: bytes, script: ServerScript):
+        self.duid = server_duid
+        self.script = script
+        self.bindings: dict[tuple[bytes, str, int], tuple[Lease, ...]] = {}
+        self.declined: set[str] = set()
+
+    # validation -----------------------------------------------------------------------------------------------
+    def accepts(self, msg: Dhcp6) -> bool:
+        if msg.msg_type not in c.CLIENT_MESSAGES or msg.client_id is None and msg.msg_type != c.INFORMATION_REQUEST:
+            return False
+        if msg.msg_type in (c.SOLICIT, c.REBIND, c.CONFIRM):
+            return msg.server_id is None
+        if msg.msg_type in (c.REQUEST, c.RENEW, c.RELEASE, c.DECLINE):
+            return msg.server_id == self.duid
+        return msg.server_id in (None, self.duid)  # Information-Request
+
+    # answers --------------------------------------------------------------------------------------------------
+    def answer(self, msg: Dhcp6) -> bytes | None:
+        if not self.accepts(msg):
+            return None
+        handler = {
+            c.SOLICIT: self._advertise, c.REQUEST: self._request, c.RENEW: self._renew, c.REBIND: self._rebind,
+            c.RELEASE: self._release, c.DECLINE: self._decline, c.CONFIRM: self._confirm,
+            c.INFORMATION_REQUEST: self._information,
+        }[msg.msg_type]
+        msg_type, options = handler(msg)
+        head = [codec.server_id(self.duid)]
+        if msg.client_id is not None:
+            head.append(codec.client_id(msg.client_id))
+        if msg_type == c.ADVERTISE and self.script.preference is not None:
+            head.append(codec.preference(self.script.preference))
+        return codec.encode(msg_type, msg.xid, head + options)
+
+    def _pool(self, kind: str):
+        return self.script.pd_pool if kind == "pd" else self.script.pool
+
+    def _timed(self, ia: IA, addresses) -> IA:
+        life = self.script.lifetimes
+        return IA(ia.kind, ia.iaid, life.t1, life.t2,
+                  tuple(Lease(a, life.preferred, life.valid) for a in addresses))
+
+    def _offer(self, client: bytes, ia: IA) -> IA:
+        """The binding the server would make for this IA: the existing one, or a fresh allocation."""
+        bound = self.bindings.get((client, ia.kind, ia.iaid))
+        if bound:
+            return self._timed(ia, [lease.address for lease in bound])
+        pool = self._pool(ia.kind)
+        taken = self.declined | {l.address for leases in self.bindings.values() for l in leases}
+        address = pool.allocate(client, ia.iaid, frozenset(taken)) if pool else None
+        if address is None:
+            status = c.STATUS_NO_PREFIX_AVAIL if ia.kind == "pd" else c.STATUS_NO_ADDRS_AVAIL
+            return IA(ia.kind, ia.iaid, status=status)
+        return self._timed(ia, [address])
+
+    def _bind(self, client: bytes, granted: IA) -> IA:
+        if granted.leases:
+            self.bindings[(client, granted.kind, granted.iaid)] = granted.leases
+        return granted
+
+    def _stateful_ias(self, msg: Dhcp6) -> list[IA]:
+        return [ia for ia in msg.ias if ia.kind in ("na", "pd")]
+
+    def _advertise(self, msg):
+        return c.ADVERTISE, [codec.encode_ia(self._offer(msg.client_id, ia)) for ia in self._stateful_ias(msg)]
+
+    def _request(self, msg):
+        granted = [self._bind(msg.client_id, self._offer(msg.client_id, ia)) for ia in self._stateful_ias(msg)]
+        return c.REPLY, [codec.encode_ia(ia) for ia in granted] + self._config()
+
+    def _renew(self, msg):
+        out = []
+        for ia in self._stateful_ias(msg):
+            if (msg.client_id, ia.kind, ia.iaid) in self.bindings:
+                out.append(self._offer(msg.client_id, ia))
+            else:
+                out.append(IA(ia.kind, ia.iaid, status=c.STATUS_NO_BINDING))
+        return c.REPLY, [codec.encode_ia(ia) for ia in out] + self._config()
+
+    def _rebind(self, msg):
+        """Extend what this server bound or what lies in its pool; return foreign leases with lifetimes 0 together
+        with a fresh lease from the pool (RFC 8415 section 18.3.5)."""
+        out = []
+        for ia in self._stateful_ias(msg):
+            key, pool = (msg.client_id, ia.kind, ia.iaid), self._pool(ia.kind)
+            if key not in self.bindings and ia.leases and pool and all(l.address in pool for l in ia.leases):
+                self.bindings[key] = ia.leases
+            if key in self.bindings:
+                out.append(self._offer(msg.client_id, ia))
+                continue
+            fresh = self._bind(msg.client_id, self._offer(msg.client_id, replace(ia, leases=())))
+            zeroed = tuple(Lease(l.address, 0, 0) for l in ia.leases)
+            out.append(replace(fresh, leases=zeroed + fresh.leases))
+        return c.REPLY, [codec.encode_ia(ia) for ia in out] + self._config()
+
+    def _release(self, msg):
+        for ia in msg.ias:
+            self.bindings.pop((msg.client_id, ia.kind, ia.iaid), None)
+        return c.REPLY, [codec.status_code(c.STATUS_SUCCESS)]
+
+    def _decline(self, msg):
+        for ia in msg.ias:
+            self.declined.update(lease.address for lease in ia.leases)
+            self.bindings.pop((msg.client_id, ia.kind, ia.iaid), None)
+        return c.REPLY, [codec.status_code(c.STATUS_SUCCESS)]
+
+    def _confirm(self, msg):
+        pool = self.script.pool
+        on_link = pool is not None and all(
+            ia.kind != "na" or all(ipaddress.IPv6Address(l.address) in pool.network for l in ia.leases)
+            for ia in msg.ias)
+        return c.REPLY, [codec.status_code(c.STATUS_SUCCESS if on_link else c.STATUS_NOT_ON_LINK)]
+
+    def _information(self, msg):
+        return c.REPLY, self._config()
+
+    def _config(self) -> list[bytes]:
+        options = []
+        if self.script.dns_servers:
+            options.append(codec.option(c.OPT_DNS_SERVERS,
+                                        b"".join(ipaddress.IPv6Address(a).packed for a in self.script.dns_servers)))
+        if self.script.information_refresh_time is not None:
+            options.append(codec.option(c.OPT_INFORMATION_REFRESH_TIME,
+                                        self.script.information_refresh_time.to_bytes(4, "big")))
+        return options

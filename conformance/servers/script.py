@@ -1,0 +1,45 @@
+"""What a fake server is told to do: its scripted behaviour, as data (the `Scenario` of DESIGN.md)."""
+from dataclasses import dataclass, field
+
+from .pool import AddressPool, PrefixPool
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    """T1/T2 and preferred/valid lifetimes, in seconds, that the server puts in every IA it grants."""
+
+    t1: int = 1000
+    t2: int = 1600
+    preferred: int = 2000
+    valid: int = 3000
+
+
+@dataclass(frozen=True)
+class Outage:
+    """The server is silent from `start` until `end` seconds (None: for ever) after the DUT started."""
+
+    start: float
+    end: float | None = None
+
+    def covers(self, t: float) -> bool:
+        return t >= self.start and (self.end is None or t < self.end)
+
+
+@dataclass(frozen=True)
+class ServerScript:
+    """preference None sends no Preference option; advertise_delay holds each Advertise back that many seconds."""
+
+    preference: int | None = None
+    advertise_delay: float = 0.0
+    pool: AddressPool | None = None
+    pd_pool: PrefixPool | None = None
+    lifetimes: Lifetimes = field(default_factory=Lifetimes)
+    outages: tuple[Outage, ...] = ()
+    dns_servers: tuple[str, ...] = ("2001:db8:ffff::53",)
+    information_refresh_time: int | None = None
+
+    def __post_init__(self):
+        if self.preference is not None and not 0 <= self.preference <= 255:
+            raise ValueError(f"preference {self.preference} is outside 0..255")
+        if self.advertise_delay < 0:
+            raise ValueError("advertise_delay must not be negative")
