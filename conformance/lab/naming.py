@@ -8,6 +8,9 @@ interface cache per process (LAB-NOTES).
 import itertools
 import os
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 from . import netns
 
@@ -60,12 +63,21 @@ def ours() -> list[str]:
     return sorted(n for n in netns.names() if _NAME.match(n))
 
 
+def _stale(name: str, include_live: bool) -> bool:
+    pid = int(_NAME.match(name).group(1))
+    return include_live or (pid != os.getpid() and not owner_alive(pid))
+
+
 def sweep(include_live: bool = False) -> list[str]:
-    """Remove our namespaces whose owning process is gone (or all of ours with include_live). Returns them."""
+    """Remove our namespaces (with what runs in them) and our state folders under the temp dir whose owning process
+    is gone, or all of ours with include_live. Returns what was removed."""
     removed = []
     for name in ours():
-        pid = int(_NAME.match(name).group(1))
-        if include_live or (pid != os.getpid() and not owner_alive(pid)):
+        if _stale(name, include_live):
             netns.remove(name)
             removed.append(name)
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}-*"):
+        if _NAME.match(folder.name) and _stale(folder.name, include_live):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(str(folder))
     return removed

@@ -1,0 +1,255 @@
+"""Server selection by a DHCPv6 client: Preference option, the first RT, Solicit retransmission.
+
+Levels: where the quoted sentence carries a BCP 14 keyword the case takes it; where the RFC states the behaviour as
+fact with no alternative ("the client immediately begins", "acts ... without waiting"), the case is MUST.
+Times are kernel capture timestamps on the DUT's bridge port; `tol` is the profile's timing tolerance.
+"""
+from conformance.caseinfo import MUST, SHOULD, case
+from conformance.results import HarnessError
+from conformance.testbed import CAPTURE_SLACK
+from conformance.verdict import observed, require, seconds
+from conformance.wire.constants import ADVERTISE, REQUEST, SOLICIT
+from conformance.wire.timing import RFC8415, Window, first_rt_window, next_rt_window
+
+SOL = RFC8415["SOLICIT"]
+IRT = SOL.irt
+FIRST_RT = first_rt_window(SOL, strictly_above_irt=True)      # (IRT, 1.1 IRT]
+REQUEST_WAIT = FIRST_RT.high + 2 * FIRST_RT.high * 1.1 + 1.0  # by then any client has acted on an Advertise
+LATE = 0.3  # seconds: "a few hundred milliseconds later", well inside the first RT
+
+
+def _advertise_from(lab, server, solicit, within):
+    """The first Advertise `server` delivered to the DUT within `within` seconds of `solicit`. Waits for that moment
+    to pass, so the precondition is judged on the whole window; a late server is the harness's fault, not the DUT's."""
+    lab.wait_until(solicit.time + within + CAPTURE_SLACK)
+    adverts = lab.received(ADVERTISE, after=solicit, until=solicit.time + within, sender=server)
+    if not adverts:
+        raise HarnessError(f"fake server {server.name} delivered no Advertise to the DUT within {within:.3f} s "
+                           "of the first Solicit: the scenario did not hold")
+    return adverts[0]
+
+
+def _request(lab, solicit):
+    return observed(lab.expect(REQUEST, after=solicit, within=REQUEST_WAIT),
+                    "RFC 8415 18.2.1: having received valid Advertise messages the client sends a Request",
+                    f"a Request within {REQUEST_WAIT:.1f} s of the first Solicit", "no Request")
+
+
+def _require_server(lab, request, server, why):
+    chosen = lab.server_named_by(request)
+    lab.record("request_server", chosen.name if chosen else "unknown", server.name)
+    require(request.server_id == server.duid, why,
+            f"Request with the Server ID of {server.name} (preference {server.script.preference})",
+            f"Request with the Server ID of "
+            + (f"{chosen.name} (preference {chosen.script.preference})" if chosen else
+               f"no lab server ({request.server_id.hex() if request.server_id else 'none'})"))
+
+
+def _require_at_once(lab, request, trigger, solicit, why):
+    """Sent before the first RT could have ended: any wait the RFC describes lasts longer than IRT."""
+    bound = solicit.time + IRT - lab.tolerance
+    lab.record("advertise_to_request", seconds(request.time - trigger.time))
+    lab.record("solicit_to_request", seconds(request.time - solicit.time), f"< {IRT - lab.tolerance:.3f} s")
+    require(request.time < bound, why,
+            f"Request at once, before the first RT could end (< {IRT - lab.tolerance:.3f} s after the first "
+            f"Solicit, IRT {IRT:.0f} s minus tolerance)",
+            f"Request {request.time - trigger.time:.3f} s after that Advertise, "
+            f"{request.time - solicit.time:.3f} s after the first Solicit")
+
+
+@case("C-PREF-255", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2", "RFC 6853 5.3"], level=MUST)
+def test_preference_255_requests_at_once(lab):
+    """An Advertise with preference 255 makes the client Request from that server at once.
+
+    RFC 8415 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
+    valid Advertise message with a preference value of 255. [...] If the client receives a valid Advertise message
+    that includes a Preference option with a preference value of 255, the client immediately begins a
+    client-initiated message exchange (as described in Section 18.2.2) by sending a Request message to the server
+    from which the Advertise message was received."
+    RFC 6853 5.3: "DHCPv6 clients must recognize and adhere to the processing of the advertised DHCPv6 preference
+    option sent by the DHCPv6 servers."
+    """
+    lab.server(preference=10)
+    top = lab.server(preference=255)
+    lab.start_dut()
+    solicit = lab.first_solicit()
+    request = _request(lab, solicit)
+    advert = _advertise_from(lab, top, solicit, within=IRT - lab.tolerance)
+    _require_server(lab, request, top, "RFC 8415 18.2.1: the Request goes to the server whose Advertise had "
+                                       "preference 255")
+    _require_at_once(lab, request, advert, solicit,
+                     "RFC 8415 18.2.1: on a preference-255 Advertise the client immediately sends Request")
+
+
+@case("C-PREF-WAIT", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST)
+def test_waits_for_first_rt_without_preference_255(lab):
+    """With only lower-preference Advertises, no Request goes out before the first RT has elapsed.
+
+    RFC 8415 18.2.1: "the first RT MUST be selected to be strictly greater than IRT by choosing RAND to be strictly
+    greater than 0. A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
+    valid Advertise message with a preference value of 255. [...] If the client receives a valid Advertise message
+    that does not include a Preference option with a preference value of 255, the client continues to wait until
+    the first RT elapses."
+    """
+    lab.server(preference=10)
+    lab.server(preference=20)
+    lab.start_dut()
+    solicit = lab.first_solicit()
+    request = _request(lab, solicit)
+    waited = request.time - solicit.time
+    window = f"> {IRT - lab.tolerance:.3f} s (first RT > IRT {IRT:.0f} s, minus tolerance)"
+    lab.record("solicit_to_request", seconds(waited), window)
+    require(waited > IRT - lab.tolerance,
+            "RFC 8415 18.2.1: the client MUST collect Advertise messages for the first RT (> IRT)",
+            f"first Request {window} after the first Solicit",
+            f"Request {waited:.3f} s after the first Solicit")
+
+
+@case("C-PREF-HIGHEST", rfc=["RFC 8415 18.2.9", "RFC 8415 18.2.1", "RFC 3315 17.1.3", "RFC 6853 6.1"],
+      level=SHOULD)
+def test_requests_highest_preference(lab):
+    """Of two Advertises received within the first RT, the client Requests from the higher preference.
+
+    RFC 8415 18.2.9: "Those Advertise messages with the highest server preference value SHOULD be preferred over
+    all other Advertise messages. The client MAY choose a less preferred server if that server has a better set of
+    advertised parameters, such as the available set of IAs, as well as the set of other configuration options
+    advertised." (Both fake servers advertise the same IAs and options, so that latitude does not apply.)
+    """
+    lab.server(preference=10)
+    high = lab.server(preference=200, advertise_delay=LATE)
+    lab.start_dut()
+    solicit = lab.first_solicit()
+    request = _request(lab, solicit)
+    _advertise_from(lab, high, solicit, within=IRT)
+    _require_server(lab, request, high, "RFC 8415 18.2.9: the Advertise with the highest preference SHOULD be "
+                                        "preferred")
+
+
+@case("C-PREF-ABSENT", rfc=["RFC 8415 18.2.1", "RFC 8415 18.2.9", "RFC 3315 17.1.2"], level=SHOULD)
+def test_absent_preference_counts_as_zero(lab):
+    """An Advertise without a Preference option counts as preference 0 and loses against preference 1.
+
+    RFC 8415 18.2.1: "Any valid Advertise that does not include a Preference option is considered to have a
+    preference value of 0."
+    RFC 8415 18.2.9: "Those Advertise messages with the highest server preference value SHOULD be preferred over
+    all other Advertise messages."
+    """
+    lab.server(preference=None)
+    one = lab.server(preference=1, advertise_delay=LATE)
+    lab.start_dut()
+    solicit = lab.first_solicit()
+    request = _request(lab, solicit)
+    _advertise_from(lab, one, solicit, within=IRT)
+    _require_server(lab, request, one, "RFC 8415 18.2.1/18.2.9: no Preference option means preference 0, so "
+                                       "preference 1 SHOULD be preferred")
+
+
+@case("C-PREF-LATE-255", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST)
+def test_late_preference_255_ends_the_wait(lab):
+    """A preference-255 Advertise arriving after a lower one, within the first RT, ends the wait at once.
+
+    RFC 8415 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
+    valid Advertise message with a preference value of 255. [...] If the client receives a valid Advertise message
+    that includes a Preference option with a preference value of 255, the client immediately begins a
+    client-initiated message exchange (as described in Section 18.2.2) by sending a Request message to the server
+    from which the Advertise message was received."
+    """
+    lab.server(preference=10)
+    top = lab.server(preference=255, advertise_delay=LATE)
+    lab.start_dut()
+    solicit = lab.first_solicit()
+    request = _request(lab, solicit)
+    advert = _advertise_from(lab, top, solicit, within=IRT - lab.tolerance)
+    _require_server(lab, request, top, "RFC 8415 18.2.1: the Request goes to the server whose Advertise had "
+                                       "preference 255")
+    require(request.time > advert.time, "RFC 8415 18.2.1: the client Requests on the preference-255 Advertise",
+            "Request after the preference-255 Advertise", "Request before it")
+    _require_at_once(lab, request, advert, solicit,
+                     "RFC 8415 18.2.1: a preference-255 Advertise ends the collection at once")
+
+
+@case("C-PREF-AFTER-RT", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST)
+def test_acts_on_first_advertise_after_first_rt(lab):
+    """When no Advertise arrives during the first RT, the client acts on the first later one without waiting again.
+
+    RFC 8415 18.2.1: "If the client does not receive any valid Advertise messages before the first RT has elapsed,
+    it then applies the retransmission mechanism described in Section 15. The client terminates the retransmission
+    process as soon as it receives any valid Advertise message, and the client acts on the received Advertise
+    message without waiting for any additional Advertise messages."
+    """
+    # Both answer every Solicit late: the first Advertise lands after the first RT, a better one 0.4 s later.
+    first = lab.server(preference=10, advertise_delay=FIRST_RT.high + 0.4)
+    lab.server(preference=200, advertise_delay=FIRST_RT.high + 0.8)
+    lab.start_dut()
+    solicit = lab.first_solicit()
+    request = _request(lab, solicit)
+    adverts = lab.received(ADVERTISE, after=solicit, until=request.time)
+    if not adverts:
+        raise HarnessError("no Advertise reached the DUT before its Request")
+    trigger = adverts[0]
+    if trigger.time <= solicit.time + FIRST_RT.high + lab.tolerance:
+        raise HarnessError(f"the first Advertise arrived {trigger.time - solicit.time:.3f} s after the first "
+                           f"Solicit, inside the first RT: the scenario did not hold")
+    _require_server(lab, request, first, "RFC 8415 18.2.1: after the first RT the client acts on the first valid "
+                                         "Advertise it receives")
+    delay = request.time - trigger.time
+    lab.record("advertise_to_request", seconds(delay), f"< {IRT - lab.tolerance:.3f} s")
+    require(delay < IRT - lab.tolerance,
+            "RFC 8415 18.2.1: the client acts on the received Advertise without waiting for others",
+            f"Request less than {IRT - lab.tolerance:.3f} s after the first Advertise (IRT minus tolerance: "
+            f"any wait for more Advertises lasts an RT)",
+            f"Request {delay:.3f} s after it")
+
+
+@case("C-SOL-RT", rfc=["RFC 8415 15", "RFC 8415 16.1", "RFC 8415 18.2.1", "RFC 8415 21.9", "RFC 3315 14",
+                       "RFC 3315 15.1", "RFC 3315 17.1.2"], level=MUST)
+def test_solicit_retransmission(lab):
+    """Solicit retransmissions keep the transaction ID, update Elapsed Time, and follow the RT formula.
+
+    RFC 8415 16.1: "A client MUST leave the transaction ID unchanged in retransmissions of a message."
+    RFC 8415 15: "The client MUST update an "elapsed-time" value within an Elapsed Time option (see Section 21.9)
+    in the retransmitted message." "RT for the first message transmission is based on IRT: RT = IRT + RAND*IRT
+    RT for each subsequent message transmission is based on the previous value of RT: RT = 2*RTprev + RAND*RTprev"
+    RFC 8415 18.2.1: "the first RT MUST be selected to be strictly greater than IRT by choosing RAND to be strictly
+    greater than 0."
+    RFC 8415 21.9: "The elapsed time is measured from the time at which the client sent the first message in the
+    message exchange, and the elapsed-time field is set to 0 in the first message in the message exchange."
+    """
+    tol = lab.tolerance
+    lab.start_dut()  # no server: every Solicit goes unanswered
+    solicits = [lab.first_solicit()]
+    windows = [FIRST_RT.widened(tol)]
+    while len(solicits) < 3:
+        window = windows[len(solicits) - 1]
+        nxt = lab.expect(SOLICIT, after=solicits[-1], within=window.high + 1.0)
+        require(nxt is not None, "RFC 8415 15/18.2.1: an unanswered Solicit is retransmitted (MRC and MRD are 0)",
+                f"Solicit {len(solicits) + 1} within {window} of the previous one", "none")
+        solicits.append(nxt)
+        rt = nxt.time - solicits[-2].time
+        windows.append(Window(next_rt_window(SOL, rt - tol).low - tol, next_rt_window(SOL, rt + tol).high + tol))
+    rts = [b.time - a.time for a, b in zip(solicits, solicits[1:])]
+    lab.record("rt", ", ".join(seconds(rt) for rt in rts), ", ".join(str(w) for w in windows[:len(rts)]))
+    lab.record("xid", ", ".join(f"0x{s.xid:06x}" for s in solicits))
+    lab.record("elapsed", ", ".join(str(s.elapsed) for s in solicits))
+
+    for index, s in enumerate(solicits[1:], start=2):
+        require(s.xid == solicits[0].xid, "RFC 8415 16.1: the client MUST leave the transaction ID unchanged in "
+                                          "retransmissions", f"Solicit {index} with xid 0x{solicits[0].xid:06x}",
+                f"xid 0x{s.xid:06x}")
+    for index, s in enumerate(solicits, start=1):
+        require(s.elapsed is not None, "RFC 8415 18.2.1/21.9: the client MUST include an Elapsed Time option",
+                f"Elapsed Time in Solicit {index}", "no Elapsed Time option")
+    require(solicits[0].elapsed == 0, "RFC 8415 21.9: the elapsed-time field is set to 0 in the first message",
+            "elapsed-time 0 in the first Solicit", f"{solicits[0].elapsed}")
+    for index, s in enumerate(solicits[1:], start=2):
+        true_cs = (s.time - solicits[0].time) * 100
+        slack = (tol + 0.01) * 100
+        require(abs(s.elapsed - true_cs) <= slack,
+                "RFC 8415 15/21.9: the client MUST update elapsed-time, measured from the first transmission",
+                f"Solicit {index} elapsed-time {true_cs:.0f} +- {slack:.0f} centiseconds (time since the first)",
+                f"{s.elapsed} centiseconds")
+    require(rts[0] in windows[0], "RFC 8415 15/18.2.1: the first RT is IRT + RAND*IRT with RAND strictly > 0",
+            f"first RT in {FIRST_RT} (+- tolerance {tol:.3f} s)", seconds(rts[0]))
+    for index, rt in enumerate(rts[1:], start=1):
+        require(rt in windows[index], "RFC 8415 15: RT = 2*RTprev + RAND*RTprev",
+                f"RT {index + 1} in {windows[index]} (from the measured RT {index}, +- tolerance)", seconds(rt))

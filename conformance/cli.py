@@ -1,0 +1,154 @@
+"""The command line (DESIGN.md): run, list, doctor, cleanup, report. Exit status: 0 every applicable case passed,
+1 a case failed, 2 usage or profile error, 3 environment error or a case that could not be judged (ERROR)."""
+import argparse
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+from . import caseinfo
+from .dut import profile as profiles
+from .errors import EnvironmentUnfit, UsageError
+from .results import Outcome
+
+REFERENCE_PROGRAMS = ("dhclient", "dhcpcd", "dhcp6c", "dhcrelay", "dnsmasq")
+
+
+class _Collector:
+    """Receives the plugin's verdicts when the pytest session ends."""
+
+    results: list = []
+
+    def pytest_sessionfinish(self, session):
+        from . import plugin
+        self.results = plugin.results(session.config)
+
+
+def _exit_status(results, strict: bool, pytest_status: int) -> int:
+    outcomes = {r.outcome for r in results}
+    if Outcome.FAIL in outcomes or (strict and Outcome.WARN in outcomes):
+        return 1
+    if Outcome.ERROR in outcomes:
+        return 3
+    if pytest_status in (3, 4):  # internal error, usage error
+        return 2 if pytest_status == 4 else 3
+    return 0
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def cmd_run(args) -> int:
+    import pytest
+    from .lab import netns
+    profiles.load(args.profile)  # bad profile: exit 2 before anything exists
+    if args.case:
+        caseinfo.select(args.case)
+    netns.require_capabilities()
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    cases_dir = Path(caseinfo.__file__).parent / "cases"
+    argv = [str(cases_dir), "--dut-profile", args.profile, "--report-dir", args.report_dir,
+            "-p", "no:cacheprovider", "-q", "-rN", "--rootdir", str(cases_dir)]
+    for pattern in args.case:
+        argv += ["--case", pattern]
+    if args.strict:
+        argv.append("--dhcpv6-strict")
+    if args.junit:
+        argv += ["--dhcpv6-junit", args.junit]
+    collector = _Collector()
+    status = pytest.main(argv, plugins=[collector])
+    if status == 2:  # interrupted
+        return 130
+    return _exit_status(collector.results, args.strict, int(status))
+
+
+def cmd_list(args) -> int:
+    profile = profiles.load(args.profile) if args.profile else None
+    for info in caseinfo.load_all().values():
+        applies = ""
+        if profile is not None:
+            missing = info.missing(profile.capabilities)
+            applies = ("  applies" if info.role == profile.role and not missing else
+                       f"  skipped: {'role ' + info.role if info.role != profile.role else 'needs ' + ', '.join(missing)}")
+        print(f"{info.case_id:18} {info.level.value:6} {info.role:6} {'; '.join(info.rfc)}")
+        print(f"{'':18} {info.title}{applies}")
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    from .lab import netns
+    from .lab.topology import Lab
+    problems = 0
+    try:
+        netns.require_capabilities()
+        with Lab() as lab:
+            lab.add_host("doctor")
+        print("ok      network namespaces, bridge and veth can be created")
+    except (EnvironmentUnfit, OSError) as exc:
+        print(f"FAILED  lab: {exc}")
+        problems += 1
+    for program in REFERENCE_PROGRAMS:
+        found = shutil.which(program)
+        print(f"{'ok' if found else 'missing':7} {program}{' ' + found if found else ''}")
+    return 3 if problems else 0
+
+
+def cmd_cleanup(args) -> int:
+    from .lab import naming, netns
+    netns.require_capabilities()
+    removed = naming.sweep(include_live=args.all)
+    for name in removed:
+        print(f"removed {name}")
+    left = naming.ours()
+    if left:
+        print(f"left {len(left)} namespaces of live runs (use --all to remove them too): {' '.join(left)}")
+    if not removed and not left:
+        print("nothing to clean")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import matrix
+    out = matrix.write(args.dirs, Path(args.out))
+    print(f"wrote {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dhcpv6-conformance", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="judge a DUT")
+    run.add_argument("--profile", required=True)
+    run.add_argument("--case", action="append", default=[], help="case ID or glob (repeatable)")
+    run.add_argument("--strict", action="store_true", help="a broken SHOULD counts as FAIL")
+    run.add_argument("--report-dir", default="reports")
+    run.add_argument("--junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml)")
+    run.set_defaults(func=cmd_run)
+    lst = sub.add_parser("list", help="cases, IDs, RFC sections, levels")
+    lst.add_argument("--profile")
+    lst.set_defaults(func=cmd_list)
+    sub.add_parser("doctor", help="privileges, kernel features, reference programs").set_defaults(func=cmd_doctor)
+    clean = sub.add_parser("cleanup", help="remove what a crashed run left")
+    clean.add_argument("--all", action="store_true", help="also remove namespaces of runs still alive")
+    clean.set_defaults(func=cmd_cleanup)
+    rep = sub.add_parser("report", help="HTML matrix across runs")
+    rep.add_argument("dirs", nargs="+")
+    rep.add_argument("--out", required=True)
+    rep.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, EnvironmentUnfit) as exc:
+        print(f"dhcpv6-conformance: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""A DUT that is a program: started in the DUT namespace with private state, its log kept, stopped for sure.
+
+The child enters the DUT's network namespace and private mount and UTS namespaces before exec, and every folder the
+profile lists under `private_dirs` (plus /etc/resolv.conf) is covered by a bind mount of a per-case folder, so no
+lease, DUID, resolver or hostname change reaches the host or the next case.
+"""
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from ..lab import netns
+from .profile import Profile
+
+MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
+TEMPLATE_TOKENS = ("@IFACE@", "@STATE@", "@FIXTURES@")
+
+
+def render_template(source: Path, values: dict[str, str]) -> str:
+    text = source.read_text()
+    for token, key in zip(TEMPLATE_TOKENS, ("iface", "state", "fixtures")):
+        text = text.replace(token, values[key])
+    return text
+
+
+class ProcessDut:
+    def __init__(self, profile: Profile, namespace: str, iface: str, state_dir: Path, log_path: Path):
+        self.profile = profile
+        self.namespace = namespace
+        self.iface = iface
+        self.state_dir = state_dir
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self.started_at: float | None = None
+
+    def _prepare(self) -> list[str]:
+        values = self.profile.placeholders(self.iface, self.state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        for name, source in self.profile.templates.items():
+            target = self.state_dir / name
+            target.write_text(render_template(Path(source.format(**values)), values))
+            target.chmod(0o644)
+        (self.state_dir / "resolv.conf").write_text("# private to the DUT\n")
+        return [part.format(**values) for part in self.profile.command]
+
+    def _enter(self) -> None:
+        """Runs in the child between fork and exec."""
+        with open(netns.path(self.namespace)) as target:
+            netns.setns(target.fileno(), netns.CLONE_NEWNET)
+        netns.unshare(netns.CLONE_NEWNS | netns.CLONE_NEWUTS)
+        netns.mount(None, "/", None, MS_REC | MS_PRIVATE)
+        for index, folder in enumerate(self.profile.private_dirs):
+            private = self.state_dir / f"private{index}"
+            os.makedirs(folder, exist_ok=True)
+            netns.mount(str(private), folder, None, MS_BIND)
+        if os.path.exists("/etc/resolv.conf"):
+            netns.mount(str(self.state_dir / "resolv.conf"), "/etc/resolv.conf", None, MS_BIND)
+        os.setsid()
+
+    def start(self) -> None:
+        command = self._prepare()
+        for index, _ in enumerate(self.profile.private_dirs):
+            (self.state_dir / f"private{index}").mkdir(exist_ok=True)
+        env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+               "DHCPV6_CONFORMANCE_STATE": str(self.state_dir), "LANG": "C"}
+        log = open(self.log_path, "ab")
+        try:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                            preexec_fn=self._enter, env=env, cwd=self.state_dir)
+        finally:
+            log.close()
+        self.started_at = time.time()
+
+    def exited(self) -> int | None:
+        """The exit status if the program has ended, else None."""
+        return None if self.process is None else self.process.poll()
+
+    def stop(self) -> None:
+        """SIGTERM to the program's process group, SIGKILL after the profile's stop_timeout."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, self.profile.stop_timeout), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(timeout=wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue

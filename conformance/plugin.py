@@ -1,0 +1,162 @@
+"""pytest plugin: options, the `lab` fixture, and the mapping of pytest outcomes to PASS/FAIL/WARN/SKIP/ERROR.
+
+Loaded through the pytest11 entry point, so the cases also run under plain pytest. Inert unless --dut-profile is
+given: the project's own tests load it too.
+"""
+import time
+from pathlib import Path
+
+import pytest
+
+from . import caseinfo
+from .dut import profile as profiles
+from .errors import UsageError
+from .lab import naming, netns
+from .report import evidence, junit
+from .results import CaseResult, Level, Outcome
+
+_KEY = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("dhcpv6-conformance")
+    group.addoption("--dut-profile", help="DUT profile (TOML) to judge")
+    group.addoption("--case", action="append", default=[], help="case ID or glob (repeatable)")
+    group.addoption("--dhcpv6-strict", action="store_true", help="a broken SHOULD (WARN) counts as FAIL")
+    group.addoption("--report-dir", default="reports", help="folder for evidence and reports")
+    group.addoption("--dhcpv6-junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "dhcpv6_case(info): a conformance case")
+    path = config.getoption("--dut-profile")
+    if not path:
+        return
+    try:
+        profile = profiles.load(path)
+        selected = caseinfo.select(config.getoption("--case")) if config.getoption("--case") else None
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    netns.require_capabilities()
+    naming.sweep()
+    report_dir = Path(config.getoption("--report-dir"))
+    config.stash[_KEY] = {"profile": profile, "selected": selected, "results": [],
+                          "report_dir": report_dir, "strict": config.getoption("--dhcpv6-strict"),
+                          "junit": Path(config.getoption("--dhcpv6-junit") or report_dir / f"junit-{profile.slug}.xml")}
+
+
+def _state(config) -> dict | None:
+    return config.stash.get(_KEY, None)
+
+
+def _info(item) -> caseinfo.CaseInfo | None:
+    marker = item.get_closest_marker("dhcpv6_case")
+    return marker.args[0] if marker else None
+
+
+def pytest_collection_modifyitems(config, items):
+    state = _state(config)
+    if state is None or state["selected"] is None:
+        return
+    keep = [i for i in items if _info(i) and _info(i).case_id in state["selected"]]
+    config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+    items[:] = keep
+
+
+@pytest.fixture
+def dut_profile(request):
+    state = _state(request.config)
+    if state is None:
+        pytest.skip("no --dut-profile given")
+    return state["profile"]
+
+
+@pytest.fixture
+def lab(request, dut_profile):
+    """A client testbed for this case; skipped where the profile lacks the role or capabilities it needs."""
+    from .testbed import ClientTestbed
+    info = _info(request.node)
+    if info is not None:
+        if info.role != dut_profile.role:
+            pytest.skip(f"case for a {info.role} DUT; the profile's DUT is a {dut_profile.role}")
+        missing = info.missing(dut_profile.capabilities)
+        if missing:
+            pytest.skip(f"the profile does not declare {', '.join(missing)}")
+    case_id = info.case_id if info else request.node.name
+    testbed = ClientTestbed(dut_profile, evidence.case_dir(_state(request.config)["report_dir"], dut_profile, case_id))
+    request.node.stash[_KEY] = testbed
+    yield testbed
+    testbed.close()
+
+
+_RESULT = pytest.StashKey[dict]()
+
+
+def _judge(report, call, info: caseinfo.CaseInfo, strict: bool) -> tuple[Outcome, str]:
+    """The outcome one phase's report stands for."""
+    if report.skipped:
+        return Outcome.SKIP, str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else "skipped"
+    if report.passed:
+        return Outcome.PASS, ""
+    if report.when == "call" and call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
+        outcome = Outcome.FAIL if info.level == Level.MUST or strict else Outcome.WARN
+        return outcome, str(call.excinfo.value)
+    text = call.excinfo.exconly() if call.excinfo is not None else str(report.longrepr)
+    return Outcome.ERROR, text
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    state, info = _state(item.config), _info(item)
+    if state is None or info is None:
+        return report
+    so_far = item.stash.setdefault(_RESULT, {"outcome": Outcome.PASS, "message": "", "duration": 0.0})
+    so_far["duration"] += report.duration
+    outcome, message = _judge(report, call, info, state["strict"])
+    if so_far["outcome"] == Outcome.PASS and outcome != Outcome.PASS:
+        so_far["outcome"], so_far["message"] = outcome, message
+    if outcome == Outcome.WARN:
+        report.outcome = "passed"  # a broken SHOULD is reported, not failed, unless --strict
+        report.sections.append(("dhcpv6-conformance WARN", message))
+    if report.when == "teardown":
+        state["results"].append(_result(item, info, state, so_far))
+    return report
+
+
+def _result(item, info, state, so_far) -> CaseResult:
+    profile = state["profile"]
+    testbed = item.stash.get(_KEY, None)
+    result = CaseResult(case_id=info.case_id, profile=profile.name, outcome=so_far["outcome"], level=info.level,
+                        rfc=info.rfc, title=info.title, message=so_far["message"], duration=so_far["duration"])
+    if testbed is not None:
+        result.measured = "; ".join(f"{k}={v}" for k, v in testbed.measurements.items())
+        result.expected = "; ".join(f"{k} in {v}" for k, v in testbed.expected.items())
+        result.evidence = str(testbed.evidence_dir)
+        evidence.write_verdict(testbed.evidence_dir, result, info)
+    return result
+
+
+def pytest_sessionfinish(session):
+    state = _state(session.config)
+    if state is None or not state["results"]:
+        return
+    junit.write(state["junit"], state["profile"], state["results"], state["strict"])
+    session.config.stash[_KEY]["written"] = True
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    state = _state(config)
+    if state is None or not state["results"]:
+        return
+    terminalreporter.section("DHCPv6 conformance verdicts")
+    for result in state["results"]:
+        terminalreporter.write_line(f"{result.outcome.value:5}  {result.case_id:20} {result.level.value:6} "
+                                    f"{result.measured}")
+    terminalreporter.write_line(f"JUnit: {state['junit']}")
+
+
+def results(config) -> list[CaseResult]:
+    """The verdicts of this session (for the command line's exit status)."""
+    state = _state(config)
+    return state["results"] if state else []

@@ -1,0 +1,32 @@
+"""The evidence folder of a case: REPORT_DIR/<profile>/<case>/ with capture.pcap, dut.log, timeline.txt, verdict.txt.
+
+The pcap, DUT log and timeline are written by the testbed as it closes; this module names the folder and writes the
+verdict beside them.
+"""
+import re
+from pathlib import Path
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")
+
+
+def case_dir(report_dir: Path, profile, case_id: str) -> Path:
+    return Path(report_dir) / _slug(profile.slug) / _slug(case_id)
+
+
+def write_verdict(folder: Path, result, info) -> None:
+    lines = [f"{result.case_id}: {result.outcome.value}",
+             f"title:     {info.title}",
+             f"rfc:       {', '.join(info.rfc)}",
+             f"level:     {info.level.value}",
+             f"dut:       {result.profile}",
+             f"measured:  {result.measured or '-'}",
+             f"expected:  {result.expected or '-'}",
+             f"duration:  {result.duration:.2f} s", ""]
+    if info.requirement:
+        lines += ["requirement:", *("  " + line for line in info.requirement.splitlines()), ""]
+    if result.message:
+        lines += ["verdict:", *("  " + line for line in result.message.splitlines()), ""]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "verdict.txt").write_text("\n".join(lines))

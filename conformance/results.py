@@ -1,0 +1,44 @@
+"""The vocabulary of verdicts, shared by cases, the plugin and the reporters: levels, outcomes, results."""
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Level(str, Enum):
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+
+
+class Outcome(str, Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"    # a MUST is broken
+    WARN = "WARN"    # a SHOULD is broken (FAIL under --strict)
+    SKIP = "SKIP"    # the profile says the DUT lacks what the case needs
+    ERROR = "ERROR"  # the harness or the environment failed: never a verdict on the DUT
+
+
+class Violation(AssertionError):
+    """The DUT did not do what the quoted requirement asks; `expected` and `actual` say it with numbers."""
+
+    def __init__(self, requirement: str, expected: str, actual: str):
+        self.requirement, self.expected, self.actual = requirement, expected, actual
+        super().__init__(f"{requirement}\n  expected: {expected}\n  actual:   {actual}")
+
+
+class HarnessError(RuntimeError):
+    """The case could not be judged: the DUT process died, the lab broke. Reported as ERROR."""
+
+
+@dataclass
+class CaseResult:
+    case_id: str
+    profile: str
+    outcome: Outcome
+    level: Level
+    rfc: tuple[str, ...]
+    title: str
+    measured: str = ""
+    expected: str = ""
+    message: str = ""
+    duration: float = 0.0
+    evidence: str = ""
+    properties: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,163 @@
+"""What a client case works with: a lab holding the DUT and its fake servers, the capture, and the DUT itself.
+
+Cases call it `lab` (DESIGN.md): `lab.server(...)`, `lab.start_dut()`, `lab.expect(SOLICIT)`. Every time it hands
+out is a kernel capture timestamp.
+"""
+import atexit
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from .dut.process import ProcessDut
+from .dut.profile import Profile
+from .lab.capture import Capture
+from .lab.timeline import Timeline
+from .lab.topology import Lab
+from .results import HarnessError
+from .servers.fake_server import FakeServer
+from .servers.pool import AddressPool, PrefixPool
+from .servers.script import ServerScript
+from .wire.constants import MESSAGE_NAMES, SOLICIT
+from .wire.frame import Message
+
+STATE_ROOT = Path(tempfile.gettempdir())
+DUT_START_TIMEOUT = 10.0  # how long a DUT may take from start to its first message before the case gives up
+CAPTURE_SLACK = 0.2  # a frame's kernel timestamp precedes the moment the capture thread hands it over
+_open_testbeds: set["ClientTestbed"] = set()
+
+
+def _close_all_at_exit() -> None:
+    for testbed in list(_open_testbeds):
+        testbed.close()
+
+
+atexit.register(_close_all_at_exit)
+
+
+def default_pool(index: int) -> AddressPool:
+    """Server n's own /64 (the multiple-unique-prefixes model of RFC 6853 section 6.2)."""
+    return AddressPool(f"2001:db8:{index}::/64", f"2001:db8:{index}::1000", f"2001:db8:{index}::1fff")
+
+
+def default_pd_pool(index: int) -> PrefixPool:
+    return PrefixPool(f"2001:db8:{0x100 + index:x}::/48", 56)
+
+
+class ClientTestbed:
+    def __init__(self, profile: Profile, evidence_dir: Path):
+        self.profile = profile
+        self.tolerance = profile.timing.tolerance
+        self.evidence_dir = evidence_dir
+        evidence_dir.mkdir(parents=True, exist_ok=True)
+        self.measurements: dict[str, str] = {}
+        self.expected: dict[str, str] = {}
+        self.servers: list[FakeServer] = []
+        self.timeline = Timeline()
+        self.lab = Lab()
+        self.capture = None
+        self.dut = None
+        _open_testbeds.add(self)
+        try:
+            self.lab.__enter__()
+            self.state_dir = STATE_ROOT / self.lab.tag.namespace("state")
+            self.dut_host = self.lab.add_host("dut")
+            self.dut_port = self.dut_host.port()
+            self.capture = Capture(self.lab.switch, self.dut_port.bridge_port, self.timeline)
+            self.dut = ProcessDut(profile, self.dut_host.namespace, self.dut_port.iface, self.state_dir,
+                                  evidence_dir / "dut.log")
+        except BaseException:
+            self.close()
+            raise
+
+    # scenario -------------------------------------------------------------------------------------------------
+    def server(self, preference: int | None = None, advertise_delay: float = 0.0, **script) -> FakeServer:
+        """Add a fake server on the DUT's link, with its own prefix unless the script names a pool."""
+        index = len(self.servers) + 1
+        script.setdefault("pool", default_pool(index))
+        script.setdefault("pd_pool", default_pd_pool(index))
+        host = self.lab.add_host(f"s{index}")
+        server = FakeServer(f"s{index}", host, ServerScript(preference, advertise_delay, **script))
+        self.servers.append(server)
+        return server
+
+    def start_dut(self) -> None:
+        self.lab.wait_link_local(self.dut_host)
+        self.dut.start()
+        self.timeline.origin = self.dut.started_at
+        for server in self.servers:
+            server.started_at = self.dut.started_at
+
+    # observation ----------------------------------------------------------------------------------------------
+    def from_dut(self, message: Message) -> bool:
+        return message.src_mac == self.dut_port.mac
+
+    def sent(self, msg_type: int | None = None, after: Message | None = None,
+             until: float | None = None) -> list[Message]:
+        """What the DUT sent (of one type), after a message and before a time, in capture order."""
+        return self.timeline.messages(lambda m: self.from_dut(m)
+                                      and (msg_type is None or m.msg_type == msg_type)
+                                      and (after is None or m.time > after.time)
+                                      and (until is None or m.time <= until))
+
+    def expect(self, msg_type: int, after: Message | None = None, within: float | None = None,
+               where=lambda m: True) -> Message | None:
+        """The first message of `msg_type` the DUT sends after `after`, waiting until `within` seconds past it
+        (past now without `after`; DUT_START_TIMEOUT without `within`); None if none comes by then.
+        Raises HarnessError if the DUT process died, since silence from a dead program is no verdict."""
+        start = after.time if after is not None else time.time()
+        deadline = start + (DUT_START_TIMEOUT if within is None else within) + CAPTURE_SLACK
+        found = self.timeline.wait_for(lambda m: self.from_dut(m) and m.msg_type == msg_type
+                                       and (after is None or m.time > after.time) and where(m),
+                                       max(0.0, deadline - time.time()))
+        if found is None and self.dut.exited() is not None:
+            raise HarnessError(f"the DUT exited with status {self.dut.exited()} before sending "
+                               f"{MESSAGE_NAMES[msg_type]}; see {self.evidence_dir / 'dut.log'}")
+        return found
+
+    def received(self, msg_type: int, after: Message | None = None, until: float | None = None,
+                 sender: FakeServer | None = None) -> list[Message]:
+        """Messages of `msg_type` delivered to the DUT (by one server), after a message and up to a time."""
+        return self.timeline.messages(lambda m: m.dst_mac == self.dut_port.mac and m.msg_type == msg_type
+                                      and (sender is None or m.src_mac == sender.port.mac)
+                                      and (after is None or m.time > after.time)
+                                      and (until is None or m.time <= until))
+
+    def first_solicit(self) -> Message:
+        """The DUT's first Solicit; its absence is no verdict on server selection, so it is a HarnessError."""
+        solicit = self.expect(SOLICIT)
+        if solicit is None:
+            raise HarnessError(f"the DUT sent no Solicit within {DUT_START_TIMEOUT} s of its start; "
+                               f"is the profile's command right? see {self.evidence_dir / 'dut.log'}")
+        return solicit
+
+    def wait_until(self, moment: float) -> None:
+        """Let the lab run until capture-clock time `moment`."""
+        time.sleep(max(0.0, moment - time.time()))
+
+    def server_named_by(self, message: Message) -> FakeServer | None:
+        return next((s for s in self.servers if s.duid == message.server_id), None)
+
+    def record(self, name: str, measured: str, expected: str = "") -> None:
+        """A measured value and its expected window, for the report's properties."""
+        self.measurements[name] = measured
+        if expected:
+            self.expected[name] = expected
+
+    # teardown -------------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        if self not in _open_testbeds:
+            return
+        _open_testbeds.discard(self)
+        try:
+            if self.dut is not None:
+                self.dut.stop()
+            for server in self.servers:
+                server.stop()
+            if self.capture is not None:
+                self.capture.stop()
+                self.capture.write_pcap(self.evidence_dir / "capture.pcap")
+                (self.evidence_dir / "timeline.txt").write_text(self.timeline.render())
+        finally:
+            self.lab.destroy()
+            shutil.rmtree(getattr(self, "state_dir", "/nonexistent"), ignore_errors=True)
