@@ -1,6 +1,7 @@
 """The command line (DESIGN.md): run, list, doctor, cleanup, report. Exit status: 0 every applicable case passed,
 1 a case failed, 2 usage or profile error, 3 environment error or a case that could not be judged (ERROR)."""
 import argparse
+import os
 import shutil
 import signal
 import sys
@@ -35,7 +36,14 @@ def _exit_status(results, strict: bool, pytest_status: int) -> int:
     return 0
 
 
+_HARNESS_PID = os.getpid()
+
+
 def _raise_interrupt(signum, frame):
+    """SIGTERM unwinds like Ctrl-C so every lab is torn down. pyroute2 forks helper children that inherit this
+    handler and are ended with SIGTERM: they must just exit, never unwind the harness's stack."""
+    if os.getpid() != _HARNESS_PID:
+        os._exit(0)
     raise KeyboardInterrupt(f"signal {signum}")
 
 

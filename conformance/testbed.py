@@ -4,6 +4,7 @@ Cases call it `lab` (DESIGN.md): `lab.server(...)`, `lab.start_dut()`, `lab.expe
 out is a kernel capture timestamp.
 """
 import atexit
+import os
 import shutil
 import tempfile
 import time
@@ -25,9 +26,13 @@ STATE_ROOT = Path(tempfile.gettempdir())
 DUT_START_TIMEOUT = 10.0  # how long a DUT may take from start to its first message before the case gives up
 CAPTURE_SLACK = 0.2  # a frame's kernel timestamp precedes the moment the capture thread hands it over
 _open_testbeds: set["ClientTestbed"] = set()
+_OWNER_PID = os.getpid()
 
 
 def _close_all_at_exit() -> None:
+    # pyroute2 forks helper children that run atexit handlers too: only the harness itself may tear labs down.
+    if os.getpid() != _OWNER_PID:
+        return
     for testbed in list(_open_testbeds):
         testbed.close()
 
@@ -146,7 +151,7 @@ class ClientTestbed:
 
     # teardown -------------------------------------------------------------------------------------------------
     def close(self) -> None:
-        if self not in _open_testbeds:
+        if self not in _open_testbeds or os.getpid() != _OWNER_PID:
             return
         _open_testbeds.discard(self)
         try:

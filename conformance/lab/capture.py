@@ -48,4 +48,4 @@ class Capture:
         self._socket.close()
 
     def write_pcap(self, path) -> None:
-        wrpcap(str(path), self.packets)
+        wrpcap(str(path), self.packets, linktype=1)  # DLT_EN10MB, also when empty
