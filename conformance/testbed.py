@@ -114,7 +114,8 @@ class ClientTestbed:
         deadline = start + (DUT_START_TIMEOUT if within is None else within) + CAPTURE_SLACK
         found = self.timeline.wait_for(lambda m: self.from_dut(m) and m.msg_type == msg_type
                                        and (after is None or m.time > after.time) and where(m),
-                                       max(0.0, deadline - time.time()))
+                                       max(0.0, deadline - time.time()),
+                                       give_up=lambda: self.dut.exited() is not None)
         if found is None and self.dut.exited() is not None:
             raise HarnessError(f"the DUT exited with status {self.dut.exited()} before sending "
                                f"{MESSAGE_NAMES[msg_type]}; see {self.evidence_dir / 'dut.log'}")

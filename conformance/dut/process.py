@@ -50,6 +50,9 @@ class ProcessDut:
             netns.setns(target.fileno(), netns.CLONE_NEWNET)
         netns.unshare(netns.CLONE_NEWNS | netns.CLONE_NEWUTS)
         netns.mount(None, "/", None, MS_REC | MS_PRIVATE)
+        # sysfs shows the network namespace of whoever mounted it: remount it, as `ip netns exec` does.
+        netns.umount("/sys")
+        netns.mount("sysfs", "/sys", "sysfs", 0)
         for index, folder in enumerate(self.profile.private_dirs):
             private = self.state_dir / f"private{index}"
             os.makedirs(folder, exist_ok=True)

@@ -38,6 +38,11 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int) -> No
     _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), None), f"mount {target}")
 
 
+def umount(target: str) -> None:
+    MNT_DETACH = 2
+    _check(_libc.umount2(target.encode(), MNT_DETACH), f"umount {target}")
+
+
 def path(name: str) -> str:
     return os.path.join(NETNS_DIR, name)
 

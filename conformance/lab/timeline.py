@@ -24,16 +24,17 @@ class Timeline:
         with self._changed:
             return [m for m in self._messages if predicate is None or predicate(m)]
 
-    def wait_for(self, predicate: Predicate, timeout: float) -> Message | None:
-        """The first message matching `predicate`, waiting up to `timeout` seconds for it to be captured."""
+    def wait_for(self, predicate: Predicate, timeout: float, give_up=lambda: False) -> Message | None:
+        """The first message matching `predicate`, waiting up to `timeout` seconds for it to be captured, or until
+        `give_up()` turns true (checked every 0.1 s)."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
                 found = next((m for m in self._messages if predicate(m)), None)
                 remaining = deadline - time.monotonic()
-                if found is not None or remaining <= 0:
+                if found is not None or remaining <= 0 or give_up():
                     return found
-                self._changed.wait(remaining)
+                self._changed.wait(min(remaining, 0.1))
 
     def render(self) -> str:
         """One line a message: `+1.043s  fe80::1 -> ff02::1:2  SOLICIT xid=0x3a1f2c ...`."""

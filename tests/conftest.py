@@ -1,0 +1,46 @@
+"""Shared helpers for the suite's own tests."""
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+CONTROLS = Path(__file__).parent / "controls"
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.geteuid() != 0:
+        skip = pytest.mark.skip(reason="needs root to build network namespaces")
+        for item in items:
+            if "lab" in item.keywords:
+                item.add_marker(skip)
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "conformance.cli", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def control_profile(folder: Path, defect: str) -> Path:
+    """A profile for the control client with `defect` ("none" for the correct client)."""
+    path = folder / f"control-{defect}.toml"
+    path.write_text(f"""[dut]
+name = "control client ({defect})"
+role = "client"
+attach = "process"
+command = ["{{python}}", "{CONTROLS / 'scapy_client.py'}", "--iface", "{{iface}}", "--defect", "{defect}"]
+stop_timeout = 2
+
+[capabilities]
+ia_na = true
+""")
+    return path
+
+
+def junit_outcomes(path: Path) -> dict[str, dict[str, str]]:
+    """case ID -> its JUnit properties (outcome, measured, expected, ...)."""
+    root = ET.parse(path).getroot()
+    return {case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+            for case in root.iter("testcase")}
