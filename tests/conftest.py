@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-CONTROLS = Path(__file__).parent / "controls"
+PROJECT = Path(__file__).resolve().parents[1]
+CONTROLS = PROJECT / "tests" / "controls"
 
 
 def pytest_collection_modifyitems(config, items):

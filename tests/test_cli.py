@@ -1,0 +1,55 @@
+"""The command-line contract: exit statuses and refusing bad input before anything is created."""
+import os
+
+import pytest
+
+from conftest import PROJECT, run_cli
+from conformance.lab import naming
+
+PROFILE = str(PROJECT / "profiles" / "dhclient.toml")
+
+
+def test_list_shows_every_case_with_levels():
+    result = run_cli("list", "--profile", PROFILE)
+    assert result.returncode == 0
+    for case_id in ("C-PREF-255", "C-PREF-WAIT", "C-SOL-RT"):
+        assert case_id in result.stdout
+    assert "MUST" in result.stdout and "SHOULD" in result.stdout and "applies" in result.stdout
+
+
+@pytest.mark.lab
+def test_unknown_case_is_a_usage_error_and_creates_nothing():
+    before = naming.ours()
+    result = run_cli("run", "--profile", PROFILE, "--case", "C-NO-SUCH")
+    assert result.returncode == 2 and "unknown case" in result.stderr
+    assert naming.ours() == before
+
+
+@pytest.mark.lab
+def test_bad_profile_is_a_usage_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[dut]\nname = "x"\nrole = "client"\nattach = "process"\ncommand = ["no-such-dut-program"]\n')
+    result = run_cli("run", "--profile", str(bad))
+    assert result.returncode == 2 and "bad.toml" in result.stderr and "dut.command" in result.stderr
+
+
+def test_glob_selects_cases():
+    from conformance import caseinfo
+    assert set(caseinfo.select(["C-PREF-*"])) >= {"C-PREF-255", "C-PREF-WAIT"}
+    assert "C-SOL-RT" not in caseinfo.select(["c-pref-*"])
+
+
+@pytest.mark.lab
+def test_without_root_it_is_an_environment_error():
+    import subprocess
+    import sys
+    result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
+                             "conformance.cli", "run", "--profile", os.path.abspath(PROFILE)],
+                            capture_output=True, text=True, cwd="/", timeout=60)
+    assert result.returncode == 3 and "root" in result.stderr
+
+
+@pytest.mark.lab
+def test_doctor_finds_the_lab_and_programs():
+    result = run_cli("doctor")
+    assert result.returncode == 0 and "network namespaces" in result.stdout and "dhclient" in result.stdout

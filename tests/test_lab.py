@@ -1,0 +1,125 @@
+"""The lab itself: namespaces come and go, the capture sees both directions with kernel times, fake servers answer,
+and nothing survives a run, a crash, Ctrl-C or SIGKILL that the next run or `cleanup` does not sweep."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from pyroute2 import NetNS
+
+from conftest import PROJECT, run_cli
+from conformance.lab import naming, netns
+from conformance.lab.capture import Capture
+from conformance.lab.naming import RunTag
+from conformance.lab.timeline import Timeline
+from conformance.lab.topology import Lab
+from conformance.servers.fake_server import FakeServer
+from conformance.servers.script import ServerScript
+from conformance.testbed import default_pool
+from conformance.wire import codec
+from conformance.wire import constants as c
+from conformance.wire.frame import build_frame, multicast_mac
+
+pytestmark = pytest.mark.lab
+
+
+def test_lab_builds_and_leaves_nothing():
+    with Lab() as lab:
+        dut = lab.add_host("dut")
+        lab.add_host("s1")
+        created = [n for n in naming.ours() if lab.tag.owns(n)]
+        assert len(created) == 3
+        lab.wait_link_local(dut)
+        with NetNS(dut.namespace, flags=0) as ipr:
+            addresses = [a.get("address") for a in ipr.get_addr(family=10)]
+        assert dut.port().link_local in addresses
+    assert not [n for n in naming.ours() if lab.tag.owns(n)]
+
+
+def test_capture_sees_both_directions_and_server_answers():
+    from scapy.arch.linux import L2Socket
+    with Lab() as lab:
+        dut, host = lab.add_host("dut"), lab.add_host("s1")
+        timeline = Timeline()
+        capture = Capture(lab.switch, dut.port().bridge_port, timeline)
+        server = FakeServer("s1", host, ServerScript(preference=7, pool=default_pool(1)))
+        with netns.inside(dut.namespace):
+            sock = L2Socket(iface=dut.port().iface, promisc=False)
+        port = dut.port()
+        solicit = codec.encode(c.SOLICIT, 0x010203, [codec.client_id(b"\x00\x03\x00\x01abcdef"),
+                                                     codec.elapsed_time(0), codec.ia("na", 1, 0, 0, [])])
+        sent_at = time.time()
+        sock.send(build_frame(port.mac, multicast_mac(c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS), port.link_local,
+                              c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS, c.CLIENT_PORT, c.SERVER_PORT, solicit))
+        advert = timeline.wait_for(lambda m: m.msg_type == c.ADVERTISE, timeout=2)
+        server.stop()
+        capture.stop()
+        sock.close()
+    (seen_solicit,) = timeline.messages(lambda m: m.msg_type == c.SOLICIT)
+    assert advert is not None and advert.preference == 7 and advert.dst == port.link_local
+    assert sent_at - 0.5 < seen_solicit.time <= advert.time < sent_at + 2  # kernel timestamps, in order
+    assert len(capture.packets) >= 2
+
+
+def _start_run_in_background(case_id="C-SOL-RT"):
+    return subprocess.Popen([sys.executable, "-m", "conformance.cli", "run", "--profile",
+                             str(PROJECT / "profiles" / "dhclient.toml"), "--case", case_id,
+                             "--report-dir", "/tmp/d6c-test-reports"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for_dut(pid, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        names = [n for n in naming.ours() if n.startswith(f"{naming.PREFIX}-{pid}-") and n.endswith("-dut")]
+        if names and netns.kill_processes(names[0], sig=0):
+            return names[0]
+        time.sleep(0.1)
+    raise AssertionError("the run never started its DUT")
+
+
+def _dut_processes(state_tag):
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if state_tag.encode() in f.read():
+                    found.append(int(pid))
+        except (FileNotFoundError, ProcessLookupError, PermissionError, NotADirectoryError):
+            continue
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_leaves_nothing(sig):
+    run = _start_run_in_background()
+    _wait_for_dut(run.pid)
+    run.send_signal(sig)
+    assert run.wait(timeout=30) != 0
+    assert not [n for n in naming.ours() if n.startswith(f"{naming.PREFIX}-{run.pid}-")]
+    assert not _dut_processes(f"{naming.PREFIX}-{run.pid}-")
+
+
+def test_killed_run_is_swept_by_cleanup():
+    run = _start_run_in_background()
+    _wait_for_dut(run.pid)
+    run.kill()
+    run.wait(timeout=10)
+    left = [n for n in naming.ours() if n.startswith(f"{naming.PREFIX}-{run.pid}-")]
+    assert left, "SIGKILL should leave the lab for cleanup to sweep"
+    result = run_cli("cleanup")
+    assert result.returncode == 0 and left[0] in result.stdout
+    assert not [n for n in naming.ours() if n.startswith(f"{naming.PREFIX}-{run.pid}-")]
+    assert not _dut_processes(f"{naming.PREFIX}-{run.pid}-")
+
+
+def test_cleanup_leaves_live_runs_alone():
+    tag = RunTag()
+    netns.create(tag.namespace("live"))
+    try:
+        run_cli("cleanup")
+        assert tag.namespace("live") in naming.ours()
+    finally:
+        netns.remove(tag.namespace("live"))

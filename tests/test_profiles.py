@@ -1,0 +1,71 @@
+"""Profiles are validated on load: a bad one is refused naming the file and the key, before anything is created."""
+from pathlib import Path
+
+import pytest
+
+from conformance.dut import profile as profiles
+from conformance.errors import UsageError
+
+PROFILES = sorted(Path(__file__).parents[1].joinpath("profiles").glob("*.toml"))
+GOOD = """[dut]
+name = "x"
+role = "client"
+attach = "process"
+command = ["sh", "-c", "sleep 1", "{iface}"]
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "p.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=lambda p: p.name)
+def test_shipped_profiles_load(path):
+    profile = profiles.load(path)
+    assert profile.role == "client" and profile.capabilities["ia_na"]
+
+
+def test_defaults(tmp_path):
+    profile = profiles.load(write(tmp_path, GOOD))
+    assert profile.timing.tolerance == profiles.DEFAULT_TOLERANCE and profile.capabilities["ia_pd"] is False
+
+
+@pytest.mark.parametrize("extra, key", [
+    ('[dut2]\n', "[dut2]"),
+    ('[capabilities]\nia_xx = true\n', "[capabilities.ia_xx]"),
+    ('[capabilities]\nia_pd = "yes"\n', "[capabilities.ia_pd]"),
+    ('[timing]\ntolerance = 2.0\n', "[timing.tolerance]"),
+    ('[timing]\nmin_t2 = true\n', "[timing.min_t2]"),
+])
+def test_bad_keys_are_named(tmp_path, extra, key):
+    with pytest.raises(UsageError) as error:
+        profiles.load(write(tmp_path, GOOD + extra))
+    assert key in str(error.value) and "p.toml" in str(error.value)
+
+
+@pytest.mark.parametrize("old, new, key", [
+    ('role = "client"', 'role = "server"', "[dut.role]"),
+    ('attach = "process"', 'attach = "teleport"', "[dut.attach]"),
+    ('command = ["sh", "-c", "sleep 1", "{iface}"]', 'command = ["no-such-program-x"]', "[dut.command]"),
+    ('command = ["sh", "-c", "sleep 1", "{iface}"]', 'command = ["sh", "{nowhere}"]', "[dut.command]"),
+    ('command = ["sh", "-c", "sleep 1", "{iface}"]', 'command = []', "[dut.command]"),
+    ('name = "x"\n', '', "[dut.name]"),
+])
+def test_bad_values_are_named(tmp_path, old, new, key):
+    with pytest.raises(UsageError) as error:
+        profiles.load(write(tmp_path, GOOD.replace(old, new)))
+    assert key in str(error.value)
+
+
+def test_not_toml_and_missing_file(tmp_path):
+    with pytest.raises(UsageError, match="not valid TOML"):
+        profiles.load(write(tmp_path, "[dut\n"))
+    with pytest.raises(UsageError, match="no such profile"):
+        profiles.load(tmp_path / "absent.toml")
+
+
+def test_missing_template_is_named(tmp_path):
+    with pytest.raises(UsageError, match=r"\[dut.templates.a.conf\]"):
+        profiles.load(write(tmp_path, GOOD + '[dut.templates]\n"a.conf" = "/nonexistent/a.conf"\n'))

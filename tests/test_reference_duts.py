@@ -1,0 +1,41 @@
+"""The process adapter drives each reference client for real: a verdict comes out (PASS or FAIL, never ERROR), the
+evidence is complete, and nothing of the DUT (lease, DUID, resolver) reaches the host.
+
+The verdict itself is not asserted: the suite never encodes what a particular program does.
+"""
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT, junit_outcomes, run_cli
+
+pytestmark = pytest.mark.lab
+
+HOST_STATE = ["/var/lib/dhcp", "/var/lib/dhcpcd", "/var/lib/dhcpv6", "/run/dhcpcd", "/etc/resolv.conf",
+              "/etc/hostname"]
+
+
+def snapshot():
+    """Names and contents of the host's DHCP client state, to compare before and after."""
+    seen = {}
+    for root in map(Path, HOST_STATE):
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+        for path in files:
+            seen[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return seen
+
+
+@pytest.mark.parametrize("name", ["dhclient", "dhcpcd", "dhcp6c"])
+def test_reference_client_is_judged_without_touching_the_host(tmp_path, name):
+    before = snapshot()
+    junit = tmp_path / "junit.xml"
+    result = run_cli("run", "--profile", str(PROJECT / "profiles" / f"{name}.toml"), "--case", "C-PREF-255",
+                     "--report-dir", str(tmp_path), "--junit", str(junit))
+    outcome = junit_outcomes(junit)["C-PREF-255"]["outcome"]
+    assert outcome in ("PASS", "FAIL"), result.stdout
+    evidence = tmp_path / name / "C-PREF-255"
+    for artefact in ("capture.pcap", "dut.log", "timeline.txt", "verdict.txt"):
+        assert (evidence / artefact).stat().st_size > 0, artefact
+    assert "SOLICIT" in (evidence / "timeline.txt").read_text()
+    assert snapshot() == before
