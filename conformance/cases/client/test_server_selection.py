@@ -69,7 +69,9 @@ def test_preference_255_requests_at_once(lab):
     RFC 6853 5.3: "DHCPv6 clients must recognize and adhere to the processing of the advertised DHCPv6 preference
     option sent by the DHCPv6 servers."
     """
-    lab.server(preference=10)
+    # The 255 Advertise arrives first and the lower one 0.1 s later, so the verdict never hangs on which of two
+    # simultaneous Advertises won the race (C-PREF-LATE-255 judges the other order).
+    lab.server(preference=10, advertise_delay=0.1)
     top = lab.server(preference=255)
     lab.start_dut()
     solicit = lab.first_solicit()
