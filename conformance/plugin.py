@@ -3,19 +3,19 @@
 Loaded through the pytest11 entry point, so the cases also run under plain pytest. Inert unless --dut-profile is
 given: the project's own tests load it too.
 """
-import time
 from pathlib import Path
 
 import pytest
 
 from . import caseinfo
 from .dut import profile as profiles
-from .errors import UsageError
+from .errors import EnvironmentUnfit, UsageError
 from .lab import naming, netns
 from .report import evidence, junit
 from .results import CaseResult, Level, Outcome
 
 _KEY = pytest.StashKey[dict]()
+_TESTBED = pytest.StashKey[object]()
 
 
 def pytest_addoption(parser):
@@ -37,7 +37,10 @@ def pytest_configure(config):
         selected = caseinfo.select(config.getoption("--case")) if config.getoption("--case") else None
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
-    netns.require_capabilities()
+    try:
+        netns.require_capabilities()
+    except EnvironmentUnfit as exc:
+        pytest.exit(str(exc), returncode=EnvironmentUnfit.exit_status)
     naming.sweep()
     report_dir = Path(config.getoption("--report-dir"))
     config.stash[_KEY] = {"profile": profile, "selected": selected, "results": [],
@@ -84,7 +87,7 @@ def lab(request, dut_profile):
             pytest.skip(f"the profile does not declare {', '.join(missing)}")
     case_id = info.case_id if info else request.node.name
     testbed = ClientTestbed(dut_profile, evidence.case_dir(_state(request.config)["report_dir"], dut_profile, case_id))
-    request.node.stash[_KEY] = testbed
+    request.node.stash[_TESTBED] = testbed
     yield testbed
     testbed.close()
 
@@ -126,7 +129,7 @@ def pytest_runtest_makereport(item, call):
 
 def _result(item, info, state, so_far) -> CaseResult:
     profile = state["profile"]
-    testbed = item.stash.get(_KEY, None)
+    testbed = item.stash.get(_TESTBED, None)
     result = CaseResult(case_id=info.case_id, profile=profile.name, outcome=so_far["outcome"], level=info.level,
                         rfc=info.rfc, title=info.title, message=so_far["message"], duration=so_far["duration"])
     if testbed is not None:
@@ -142,7 +145,6 @@ def pytest_sessionfinish(session):
     if state is None or not state["results"]:
         return
     junit.write(state["junit"], state["profile"], state["results"], state["strict"])
-    session.config.stash[_KEY]["written"] = True
 
 
 def pytest_terminal_summary(terminalreporter, config):

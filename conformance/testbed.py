@@ -97,14 +97,6 @@ class ClientTestbed:
     def from_dut(self, message: Message) -> bool:
         return message.src_mac == self.dut_port.mac
 
-    def sent(self, msg_type: int | None = None, after: Message | None = None,
-             until: float | None = None) -> list[Message]:
-        """What the DUT sent (of one type), after a message and before a time, in capture order."""
-        return self.timeline.messages(lambda m: self.from_dut(m)
-                                      and (msg_type is None or m.msg_type == msg_type)
-                                      and (after is None or m.time > after.time)
-                                      and (until is None or m.time <= until))
-
     def expect(self, msg_type: int, after: Message | None = None, within: float | None = None,
                where=lambda m: True) -> Message | None:
         """The first message of `msg_type` the DUT sends after `after`, waiting until `within` seconds past it

@@ -69,3 +69,11 @@ def test_not_toml_and_missing_file(tmp_path):
 def test_missing_template_is_named(tmp_path):
     with pytest.raises(UsageError, match=r"\[dut.templates.a.conf\]"):
         profiles.load(write(tmp_path, GOOD + '[dut.templates]\n"a.conf" = "/nonexistent/a.conf"\n'))
+
+
+def test_private_dirs_must_exist_or_lie_under_run(tmp_path):
+    with pytest.raises(UsageError, match=r"\[dut.private_dirs\]"):
+        profiles.load(write(tmp_path, GOOD.replace('attach = "process"',
+                                                   'attach = "process"\nprivate_dirs = ["/var/lib/no-such-x"]')))
+    assert profiles.load(write(tmp_path, GOOD.replace('attach = "process"',
+                                                      'attach = "process"\nprivate_dirs = ["/run/x"]')))

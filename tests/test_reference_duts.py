@@ -12,8 +12,7 @@ from conftest import PROJECT, junit_outcomes, run_cli
 
 pytestmark = pytest.mark.lab
 
-HOST_STATE = ["/var/lib/dhcp", "/var/lib/dhcpcd", "/var/lib/dhcpv6", "/run/dhcpcd", "/etc/resolv.conf",
-              "/etc/hostname"]
+HOST_STATE = ["/var/lib/dhcp", "/var/lib/dhcpcd", "/var/lib/dhcpv6", "/etc/resolv.conf", "/etc/hostname"]
 
 
 def snapshot():
@@ -23,6 +22,8 @@ def snapshot():
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
         for path in files:
             seen[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    for path in Path("/run").rglob("*dhcp*"):  # pid files and sockets: names only, /run changes under us
+        seen[str(path)] = "present"
     return seen
 
 

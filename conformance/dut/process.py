@@ -1,8 +1,9 @@
 """A DUT that is a program: started in the DUT namespace with private state, its log kept, stopped for sure.
 
-The child enters the DUT's network namespace and private mount and UTS namespaces before exec, and every folder the
-profile lists under `private_dirs` (plus /etc/resolv.conf) is covered by a bind mount of a per-case folder, so no
-lease, DUID, resolver or hostname change reaches the host or the next case.
+The child enters the DUT's network namespace and private mount and UTS namespaces before exec. There it gets a fresh
+sysfs, an empty tmpfs on /run, and a bind mount of a per-case folder over /etc/resolv.conf and over every folder the
+profile lists under `private_dirs`, so no lease, DUID, pid file, resolver or hostname change reaches the host or the
+next case.
 """
 import os
 import signal
@@ -53,12 +54,12 @@ class ProcessDut:
         # sysfs shows the network namespace of whoever mounted it: remount it, as `ip netns exec` does.
         netns.umount("/sys")
         netns.mount("sysfs", "/sys", "sysfs", 0)
-        for index, folder in enumerate(self.profile.private_dirs):
-            private = self.state_dir / f"private{index}"
-            os.makedirs(folder, exist_ok=True)
-            netns.mount(str(private), folder, None, MS_BIND)
         if os.path.exists("/etc/resolv.conf"):
             netns.mount(str(self.state_dir / "resolv.conf"), "/etc/resolv.conf", None, MS_BIND)
+        netns.mount("tmpfs", "/run", "tmpfs", 0)
+        for index, folder in enumerate(self.profile.private_dirs):
+            os.makedirs(folder, exist_ok=True)  # only ever needed under the private /run (profile validation)
+            netns.mount(str(self.state_dir / f"private{index}"), folder, None, MS_BIND)
         os.setsid()
 
     def start(self) -> None:

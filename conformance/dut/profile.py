@@ -117,6 +117,11 @@ def _check_files(profile: Profile) -> None:
     program = profile.command[0].format(**values)
     if shutil.which(program) is None:
         raise ProfileError(profile.path, "dut.command", f"program {program!r} not found (is its package installed?)")
+    for folder in profile.private_dirs:
+        if not folder.startswith("/") or not (folder.startswith("/run/") or Path(folder).is_dir()):
+            raise ProfileError(profile.path, "dut.private_dirs",
+                               f"{folder!r} must be an absolute path to an existing folder, or lie under /run "
+                               "(which the DUT gets empty and private)")
     for name, source in profile.templates.items():
         if "/" in name:
             raise ProfileError(profile.path, f"dut.templates.{name}", "must be a plain file name")

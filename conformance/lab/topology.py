@@ -117,13 +117,6 @@ class Lab:
             ipr.link("set", index=ipr.link_lookup(ifname=iface)[0], state="up")
         return Port(link, iface, mac, link_local(mac), bridge_port)
 
-    def add_address(self, host: Host, address: str, link: str = "lan") -> None:
-        """A permanent address without DAD, such as a fake server's global address."""
-        with NetNS(host.namespace, flags=0) as ipr:
-            index = ipr.link_lookup(ifname=host.port(link).iface)[0]
-            addr, _, plen = address.partition("/")
-            ipr.addr("add", index=index, address=addr, prefixlen=int(plen or 64), flags=0x02)  # IFA_F_NODAD
-
     def wait_link_local(self, host: Host, link: str = "lan", timeout: float = 5.0) -> None:
         """Wait until the host's link-local address is usable (no longer tentative), so a DUT can bind to it."""
         deadline = time.monotonic() + timeout

@@ -205,9 +205,5 @@ def encode_ia(value: IA) -> bytes:
     return ia(value.kind, value.iaid, value.t1, value.t2, inner)
 
 
-def oro(*codes: int) -> bytes:
-    return option(c.OPT_ORO, b"".join(struct.pack("!H", code) for code in codes))
-
-
 def relay_msg(inner: bytes) -> bytes:
     return option(c.OPT_RELAY_MSG, inner)

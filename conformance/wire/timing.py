@@ -53,9 +53,6 @@ RFC3315 = {**RFC8415,
            "RELEASE": Params(irt=1, mrt=0, mrc=5),
            "DECLINE": Params(irt=1, mrt=0, mrc=5)}
 
-SOL_MAX_DELAY = 1.0
-HOP_COUNT_LIMIT = {"RFC 8415": 8, "RFC 3315": 32}
-
 
 def first_rt_window(params: Params, strictly_above_irt: bool = False) -> Window:
     """First RT: IRT + RAND*IRT. For Solicit RFC 8415 18.2.1 makes RAND strictly positive: (IRT, 1.1 IRT]."""
