@@ -25,7 +25,7 @@ from .wire.frame import Message
 STATE_ROOT = Path(tempfile.gettempdir())
 DUT_START_TIMEOUT = 10.0  # how long a DUT may take from start to its first message before the case gives up
 CAPTURE_SLACK = 0.2  # a frame's kernel timestamp precedes the moment the capture thread hands it over
-_open_testbeds: set["ClientTestbed"] = set()
+_open_testbeds: set["Testbed"] = set()
 _OWNER_PID = os.getpid()
 
 
@@ -49,7 +49,10 @@ def default_pd_pool(index: int) -> PrefixPool:
     return PrefixPool(f"2001:db8:{0x100 + index:x}::/48", 56)
 
 
-class ClientTestbed:
+class Testbed:
+    """The parts every kind of case shares: the lab, its captures and timeline, fake servers, the DUT process, the
+    record of measured values, and a teardown that runs however the case ends. Subclasses build the topology."""
+
     def __init__(self, profile: Profile, evidence_dir: Path):
         self.profile = profile
         self.tolerance = profile.timing.tolerance
@@ -58,22 +61,70 @@ class ClientTestbed:
         self.measurements: dict[str, str] = {}
         self.expected: dict[str, str] = {}
         self.servers: list[FakeServer] = []
+        self.captures: list[Capture] = []
         self.timeline = Timeline()
         self.lab = Lab()
-        self.capture = None
-        self.dut = None
+        self.dut: ProcessDut | None = None
         _open_testbeds.add(self)
         try:
             self.lab.__enter__()
             self.state_dir = STATE_ROOT / self.lab.tag.namespace("state")
-            self.dut_host = self.lab.add_host("dut")
-            self.dut_port = self.dut_host.port()
-            self.capture = Capture(self.lab.switch, self.dut_port.bridge_port, self.timeline)
-            self.dut = ProcessDut(profile, self.dut_host.namespace, self.dut_port.iface, self.state_dir,
-                                  evidence_dir / "dut.log")
+            self._build()
         except BaseException:
             self.close()
             raise
+
+    def _build(self) -> None:
+        raise NotImplementedError
+
+    def capture(self, namespace: str, iface: str, link: str = "lan") -> Capture:
+        capture = Capture(namespace, iface, self.timeline, link)
+        self.captures.append(capture)
+        return capture
+
+    def wait_until(self, moment: float) -> None:
+        """Let the lab run until capture-clock time `moment`."""
+        time.sleep(max(0.0, moment - time.time()))
+
+    def server_named_by(self, message: Message) -> FakeServer | None:
+        return next((s for s in self.servers if s.duid == message.server_id), None)
+
+    def record(self, name: str, measured: str, expected: str = "") -> None:
+        """A measured value and its expected window, for the report's properties."""
+        self.measurements[name] = measured
+        if expected:
+            self.expected[name] = expected
+
+    def close(self) -> None:
+        """Stop the DUT, the servers and the captures, write the evidence, remove the lab. Idempotent."""
+        if self not in _open_testbeds or os.getpid() != _OWNER_PID:
+            return
+        _open_testbeds.discard(self)
+        try:
+            if self.dut is not None:
+                self.dut.stop()
+            for server in self.servers:
+                server.stop()
+            for capture in self.captures:
+                capture.stop()
+                name = "capture.pcap" if len(self.captures) == 1 else f"capture-{capture.link}.pcap"
+                capture.write_pcap(self.evidence_dir / name)
+            if self.captures:
+                (self.evidence_dir / "timeline.txt").write_text(self.timeline.render())
+        finally:
+            self.lab.destroy()
+            shutil.rmtree(getattr(self, "state_dir", "/nonexistent"), ignore_errors=True)
+
+
+class ClientTestbed(Testbed):
+    """A client DUT alone on one link with the fake servers a case adds; the capture is on the DUT's bridge port."""
+
+    def _build(self) -> None:
+        self.dut_host = self.lab.add_host("dut")
+        self.dut_port = self.dut_host.port()
+        self.capture(self.lab.switch, self.dut_port.bridge_port)
+        self.dut = ProcessDut(self.profile, self.dut_host.namespace, self.dut_port.iface, self.state_dir,
+                              self.evidence_dir / "dut.log")
 
     # scenario -------------------------------------------------------------------------------------------------
     def server(self, preference: int | None = None, advertise_delay: float = 0.0, **script) -> FakeServer:
@@ -129,33 +180,3 @@ class ClientTestbed:
                                f"is the profile's command right? see {self.evidence_dir / 'dut.log'}")
         return solicit
 
-    def wait_until(self, moment: float) -> None:
-        """Let the lab run until capture-clock time `moment`."""
-        time.sleep(max(0.0, moment - time.time()))
-
-    def server_named_by(self, message: Message) -> FakeServer | None:
-        return next((s for s in self.servers if s.duid == message.server_id), None)
-
-    def record(self, name: str, measured: str, expected: str = "") -> None:
-        """A measured value and its expected window, for the report's properties."""
-        self.measurements[name] = measured
-        if expected:
-            self.expected[name] = expected
-
-    # teardown -------------------------------------------------------------------------------------------------
-    def close(self) -> None:
-        if self not in _open_testbeds or os.getpid() != _OWNER_PID:
-            return
-        _open_testbeds.discard(self)
-        try:
-            if self.dut is not None:
-                self.dut.stop()
-            for server in self.servers:
-                server.stop()
-            if self.capture is not None:
-                self.capture.stop()
-                self.capture.write_pcap(self.evidence_dir / "capture.pcap")
-                (self.evidence_dir / "timeline.txt").write_text(self.timeline.render())
-        finally:
-            self.lab.destroy()
-            shutil.rmtree(getattr(self, "state_dir", "/nonexistent"), ignore_errors=True)
