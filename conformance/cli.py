@@ -10,6 +10,7 @@ from pathlib import Path
 from . import caseinfo
 from .dut import profile as profiles
 from .errors import EnvironmentUnfit, UsageError
+from .servers import models
 from .results import Outcome
 
 REFERENCE_PROGRAMS = ("dhclient", "dhcpcd", "dhcp6c", "dhcrelay", "dnsmasq")
@@ -53,6 +54,9 @@ def cmd_run(args) -> int:
     profiles.load(args.profile)  # bad profile: exit 2 before anything exists
     if args.case:
         caseinfo.select(args.case)
+    unknown = set(args.model) - set(models.all_models())
+    if unknown:
+        raise UsageError(f"unknown model {', '.join(sorted(unknown))}; known: {', '.join(models.all_models())}")
     netns.require_capabilities()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     cases_dir = Path(caseinfo.__file__).parent / "cases"
@@ -60,6 +64,8 @@ def cmd_run(args) -> int:
             "-p", "no:cacheprovider", "-q", "-rN", "--rootdir", str(cases_dir)]
     for pattern in args.case:
         argv += ["--case", pattern]
+    for model in args.model:
+        argv += ["--model", model]
     if args.strict:
         argv.append("--dhcpv6-strict")
     if args.junit:
@@ -130,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", required=True)
     run.add_argument("--case", action="append", default=[], help="case ID or glob (repeatable)")
     run.add_argument("--strict", action="store_true", help="a broken SHOULD counts as FAIL")
+    run.add_argument("--model", action="append", default=[],
+                     help="RFC 6853 model for model-dependent cases: split, unique, identical (repeatable)")
     run.add_argument("--report-dir", default="reports")
     run.add_argument("--junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml)")
     run.set_defaults(func=cmd_run)

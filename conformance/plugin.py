@@ -25,6 +25,8 @@ def pytest_addoption(parser):
     group.addoption("--dhcpv6-strict", action="store_true", help="a broken SHOULD (WARN) counts as FAIL")
     group.addoption("--report-dir", default="reports", help="folder for evidence and reports")
     group.addoption("--dhcpv6-junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml)")
+    group.addoption("--model", action="append", default=[],
+                    help="RFC 6853 deployment model for model-dependent cases (repeatable; default: all)")
 
 
 def pytest_configure(config):
@@ -44,6 +46,7 @@ def pytest_configure(config):
     naming.sweep()
     report_dir = Path(config.getoption("--report-dir"))
     config.stash[_KEY] = {"profile": profile, "selected": selected, "results": [],
+                          "models": config.getoption("--model") or None,
                           "report_dir": report_dir, "strict": config.getoption("--dhcpv6-strict"),
                           "junit": Path(config.getoption("--dhcpv6-junit") or report_dir / f"junit-{profile.slug}.xml")}
 
@@ -57,11 +60,25 @@ def _info(item) -> caseinfo.CaseInfo | None:
     return marker.args[0] if marker else None
 
 
+def case_name(item) -> str:
+    """The case ID, with the deployment model in brackets for a case that runs under each model."""
+    model = getattr(item, "callspec", None) and item.callspec.params.get("model")
+    return f"{_info(item).case_id}[{model.name}]" if model else _info(item).case_id
+
+
+def _wanted(item, state) -> bool:
+    info = _info(item)
+    if info is None or (state["selected"] is not None and info.case_id not in state["selected"]):
+        return False
+    model = getattr(item, "callspec", None) and item.callspec.params.get("model")
+    return not (model and state["models"] and model.name not in state["models"])
+
+
 def pytest_collection_modifyitems(config, items):
     state = _state(config)
-    if state is None or state["selected"] is None:
+    if state is None:
         return
-    keep = [i for i in items if _info(i) and _info(i).case_id in state["selected"]]
+    keep = [i for i in items if _wanted(i, state)]
     config.hook.pytest_deselected(items=[i for i in items if i not in keep])
     items[:] = keep
 
@@ -85,8 +102,8 @@ def lab(request, dut_profile):
         missing = info.missing(dut_profile.capabilities)
         if missing:
             pytest.skip(f"the profile does not declare {', '.join(missing)}")
-    case_id = info.case_id if info else request.node.name
-    testbed = ClientTestbed(dut_profile, evidence.case_dir(_state(request.config)["report_dir"], dut_profile, case_id))
+    name = case_name(request.node) if info else request.node.name
+    testbed = ClientTestbed(dut_profile, evidence.case_dir(_state(request.config)["report_dir"], dut_profile, name))
     request.node.stash[_TESTBED] = testbed
     yield testbed
     testbed.close()
@@ -130,7 +147,7 @@ def pytest_runtest_makereport(item, call):
 def _result(item, info, state, so_far) -> CaseResult:
     profile = state["profile"]
     testbed = item.stash.get(_TESTBED, None)
-    result = CaseResult(case_id=info.case_id, profile=profile.name, outcome=so_far["outcome"], level=info.level,
+    result = CaseResult(case_id=case_name(item), profile=profile.name, outcome=so_far["outcome"], level=info.level,
                         rfc=info.rfc, title=info.title, message=so_far["message"], duration=so_far["duration"])
     if testbed is not None:
         result.measured = "; ".join(f"{k}={v}" for k, v in testbed.measurements.items())

@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .dut.process import ProcessDut
@@ -19,10 +20,14 @@ from .results import HarnessError
 from .servers.fake_server import FakeServer
 from .servers.pool import AddressPool, PrefixPool
 from .servers.script import ServerScript
-from .wire.constants import MESSAGE_NAMES, SOLICIT
+from .lab import probe
+from .servers.models import Model
+from .servers.script import Lifetimes
+from .wire.constants import MESSAGE_NAMES, REPLY, REQUEST, SOLICIT
 from .wire.frame import Message
 
 STATE_ROOT = Path(tempfile.gettempdir())
+BASE_LIFETIMES = Lifetimes(t1=3, t2=5, preferred=7, valid=9)  # short, so lifecycle cases cost seconds
 DUT_START_TIMEOUT = 10.0  # how long a DUT may take from start to its first message before the case gives up
 CAPTURE_SLACK = 0.2  # a frame's kernel timestamp precedes the moment the capture thread hands it over
 _open_testbeds: set["Testbed"] = set()
@@ -47,6 +52,24 @@ def default_pool(index: int) -> AddressPool:
 
 def default_pd_pool(index: int) -> PrefixPool:
     return PrefixPool(f"2001:db8:{0x100 + index:x}::/48", 56)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """The DUT got leases: the Request that asked, the Reply that granted, the server that sent it."""
+
+    request: Message
+    reply: Message
+    server: FakeServer
+
+    @property
+    def at(self) -> float:
+        """T1, T2 and lifetimes count from the Reply's arrival (RFC 8415 section 18.2.10.1)."""
+        return self.reply.time
+
+    @property
+    def leases(self) -> list[str]:
+        return [lease.address for ia in self.reply.ias for lease in ia.leases if lease.valid > 0]
 
 
 class Testbed:
@@ -164,6 +187,11 @@ class ClientTestbed(Testbed):
                                f"{MESSAGE_NAMES[msg_type]}; see {self.evidence_dir / 'dut.log'}")
         return found
 
+    def sent(self, msg_type: int, after: Message | None = None) -> list[Message]:
+        """Messages of `msg_type` the DUT has sent so far (after a message), in capture order."""
+        return self.timeline.messages(lambda m: self.from_dut(m) and m.msg_type == msg_type
+                                      and (after is None or m.time > after.time))
+
     def received(self, msg_type: int, after: Message | None = None, until: float | None = None,
                  sender: FakeServer | None = None) -> list[Message]:
         """Messages of `msg_type` delivered to the DUT (by one server), after a message and up to a time."""
@@ -171,6 +199,35 @@ class ClientTestbed(Testbed):
                                       and (sender is None or m.src_mac == sender.port.mac)
                                       and (after is None or m.time > after.time)
                                       and (until is None or m.time <= until))
+
+    # lease lifecycle --------------------------------------------------------------------------------------------
+    def lifetimes(self, base: Lifetimes = BASE_LIFETIMES) -> Lifetimes:
+        """`base` stretched so T2 is no shorter than the profile's min_t2 (a DUT that raises short T2s says so)."""
+        factor = max(1.0, self.profile.timing.min_t2 / base.t2) if base.t2 else 1.0
+        return Lifetimes(*(round(value * factor) for value in (base.t1, base.t2, base.preferred, base.valid)))
+
+    def model_servers(self, model: Model, lifetimes: Lifetimes, **script) -> list[FakeServer]:
+        """One fake server per server of an RFC 6853 model, with its prefix, pools and preference."""
+        return [self.server(spec.preference, pool=spec.pool, pd_pool=spec.pd_pool, lifetimes=lifetimes, **script)
+                for spec in model.servers]
+
+    def bind(self, request_wait: float = 12.0) -> Binding:
+        """Start the DUT and wait until a Reply grants it leases. A DUT that never gets there leaves the lifecycle
+        case without its precondition: HarnessError, the selection cases judge that part."""
+        self.start_dut()
+        solicit = self.first_solicit()
+        request = self.expect(REQUEST, after=solicit, within=request_wait)
+        reply = request and self.timeline.wait_for(
+            lambda m: m.dst_mac == self.dut_port.mac and m.msg_type == REPLY and m.xid == request.xid
+            and any(l.valid > 0 for ia in m.ias for l in ia.leases), timeout=request_wait)
+        if reply is None:
+            raise HarnessError("the DUT did not get bound (Solicit, Advertise, Request, Reply) within "
+                               f"{request_wait:.0f} s; see timeline.txt")
+        return Binding(request, reply, self.server_named_by(reply))
+
+    def uses(self, address: str) -> bool:
+        """Whether the DUT answers Neighbor Solicitations for `address`, asked from a fake server's host."""
+        return probe.answered_by(self.servers[0].host, address) == self.dut_port.mac
 
     def first_solicit(self) -> Message:
         """The DUT's first Solicit; its absence is no verdict on server selection, so it is a HarnessError."""

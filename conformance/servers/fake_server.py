@@ -24,7 +24,8 @@ class FakeServer:
         self.script = script
         self.duid = duid_ll(self.port.mac)
         self.logic = ServerLogic(self.duid, script)
-        self.started_at: float | None = None  # the DUT's start: outages count from here
+        self.started_at: float | None = None  # the DUT's start: scripted outages count from here
+        self._silences: list[tuple[float, float | None]] = []  # outages a case orders as it goes (wall clock)
         self._timers: list[threading.Timer] = []
         self._stop = threading.Event()
         with netns.inside(host.namespace):
@@ -35,7 +36,14 @@ class FakeServer:
         self._thread = threading.Thread(target=self._run, name=f"server-{name}", daemon=True)
         self._thread.start()
 
+    def silence(self, start: float | None = None, end: float | None = None) -> None:
+        """Go silent from `start` (now) until `end` (for ever), capture-clock times: an outage a case orders after
+        an event, such as the moment the DUT got bound."""
+        self._silences.append((time.time() if start is None else start, end))
+
     def silent(self, now: float) -> bool:
+        if any(start <= now and (end is None or now < end) for start, end in self._silences):
+            return True
         if self.started_at is None:
             return False
         return any(outage.covers(now - self.started_at) for outage in self.script.outages)

@@ -22,6 +22,12 @@ class AddressPool:
     def network(self) -> ipaddress.IPv6Network:
         return ipaddress.IPv6Network(self.prefix)
 
+    @classmethod
+    def of(cls, prefix: str, pool: str) -> "AddressPool":
+        """The addresses of network `pool` (inside `prefix`), less its first 256 and its last."""
+        net = ipaddress.IPv6Network(pool)
+        return cls(prefix, str(net.network_address + 0x100), str(net.broadcast_address - 1))
+
     def __post_init__(self):
         first, last = ipaddress.IPv6Address(self.first), ipaddress.IPv6Address(self.last)
         if not (first in self.network and last in self.network and first <= last):
