@@ -6,50 +6,69 @@ line like any DUT; --strict makes a broken SHOULD a FAIL, so each case's verdict
 import pytest
 
 from conftest import control_profile, junit_outcomes, run_cli
+from conformance import caseinfo
+from conformance.servers.models import all_models
 
 pytestmark = pytest.mark.lab
 
-CASES = ["C-PREF-255", "C-PREF-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT", "C-PREF-LATE-255", "C-PREF-AFTER-RT",
-         "C-SOL-RT"]
+SELECTION = ["C-PREF-255", "C-PREF-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT", "C-PREF-LATE-255", "C-PREF-AFTER-RT",
+             "C-SOL-RT"]
+LIFECYCLE = ["C-RENEW-T1", "C-RENEW-MRD", "C-REBIND-T2", "C-REBIND-OTHER", "C-RESOLICIT-EXPIRY", "C-T1T2-ZERO",
+             "C-T1T2-INVALID"]
+BY_MODEL = {"C-REBIND-OTHER", "C-RESOLICIT-EXPIRY"}
 
-# defect -> the cases it must fail
+# defect -> (the cases it must fail, the model they run under: None for cases that do not depend on one)
 EXPECTED_FAILURES = {
-    "ignore-255": ["C-PREF-255", "C-PREF-LATE-255"],
-    "first-advertise": ["C-PREF-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT"],
-    "lowest-pref": ["C-PREF-HIGHEST", "C-PREF-ABSENT"],
-    "absent-as-255": ["C-PREF-ABSENT"],
-    "rewait": ["C-PREF-AFTER-RT"],
-    "new-xid": ["C-SOL-RT"],
-    "frozen-elapsed": ["C-SOL-RT"],
-    "constant-rt": ["C-SOL-RT"],
+    "ignore-255": (["C-PREF-255", "C-PREF-LATE-255"], None),
+    "first-advertise": (["C-PREF-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT"], None),
+    "lowest-pref": (["C-PREF-HIGHEST", "C-PREF-ABSENT"], None),
+    "absent-as-255": (["C-PREF-ABSENT"], None),
+    "rewait": (["C-PREF-AFTER-RT"], None),
+    "new-xid": (["C-SOL-RT"], None),
+    "frozen-elapsed": (["C-SOL-RT"], None),
+    "constant-rt": (["C-SOL-RT"], None),
+    "late-renew": (["C-RENEW-T1"], None),
+    "renew-past-t2": (["C-RENEW-MRD", "C-REBIND-T2"], None),
+    "rebind-with-server-id": (["C-REBIND-T2"], None),
+    "keep-zeroed": (["C-REBIND-OTHER"], "split"),
+    "renew-old-server": (["C-REBIND-OTHER"], "identical"),
+    "no-resolicit": (["C-RESOLICIT-EXPIRY"], "unique"),
+    "zero-t1-immediate": (["C-T1T2-ZERO"], None),
+    "accept-invalid-t1t2": (["C-T1T2-INVALID"], None),
 }
 
 
-def _judge(tmp_path, defect, cases):
+def _judge(tmp_path, defect, cases, models=()):
     junit = tmp_path / "junit.xml"
     args = ["run", "--profile", str(control_profile(tmp_path, defect)), "--strict",
             "--report-dir", str(tmp_path / "reports"), "--junit", str(junit)]
     for case_id in cases:
         args += ["--case", case_id]
-    result = run_cli(*args)
-    return result, junit_outcomes(junit)
+    for model in models:
+        args += ["--model", model]
+    result = run_cli(*args, timeout=900)
+    return result, {cid: o["outcome"] for cid, o in junit_outcomes(junit).items()}
 
 
-def test_correct_client_passes_every_case(tmp_path):
-    result, outcomes = _judge(tmp_path, "none", CASES)
-    assert {cid: o["outcome"] for cid, o in outcomes.items()} == {cid: "PASS" for cid in CASES}, result.stdout
+def _names(cases, models):
+    return {f"{cid}[{m}]" for cid in cases if cid in BY_MODEL for m in models} | {c for c in cases if c not in BY_MODEL}
+
+
+@pytest.mark.parametrize("cases", [SELECTION, LIFECYCLE], ids=["selection", "lifecycle"])
+def test_correct_client_passes_every_case(tmp_path, cases):
+    result, outcomes = _judge(tmp_path, "none", cases)
+    assert outcomes == {name: "PASS" for name in _names(cases, all_models())}, result.stdout
     assert result.returncode == 0
 
 
 @pytest.mark.parametrize("defect", sorted(EXPECTED_FAILURES))
 def test_defect_fails_its_cases(tmp_path, defect):
-    cases = EXPECTED_FAILURES[defect]
-    result, outcomes = _judge(tmp_path, defect, cases)
-    assert {cid: o["outcome"] for cid, o in outcomes.items()} == {cid: "FAIL" for cid in cases}, result.stdout
+    cases, model = EXPECTED_FAILURES[defect]
+    result, outcomes = _judge(tmp_path, defect, cases, [model] if model else [])
+    assert outcomes == {name: "FAIL" for name in _names(cases, [model] if model else [])}, result.stdout
     assert result.returncode == 1
 
 
 def test_every_case_has_a_control():
-    from conformance import caseinfo
-    covered = {cid for cases in EXPECTED_FAILURES.values() for cid in cases}
-    assert set(caseinfo.load_all()) == covered == set(CASES)
+    covered = {cid for cases, _ in EXPECTED_FAILURES.values() for cid in cases}
+    assert set(caseinfo.load_all()) == covered == set(SELECTION + LIFECYCLE)

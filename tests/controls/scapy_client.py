@@ -11,7 +11,9 @@ import select
 import signal
 import sys
 import time
+from dataclasses import replace
 
+from pyroute2 import IPRoute
 from scapy.arch.linux import L2Socket
 
 from conformance.lab.topology import link_local
@@ -30,8 +32,17 @@ DEFECTS = {
     "new-xid": "changes the transaction ID on every Solicit retransmission",
     "frozen-elapsed": "leaves Elapsed Time at 0 in retransmissions",
     "constant-rt": "retransmits every IRT instead of doubling RT",
+    "late-renew": "sends its Renew one second after T1",
+    "renew-past-t2": "keeps retransmitting Renew past T2 and Rebinds only when that fails",
+    "rebind-with-server-id": "puts the Server ID in its Rebind",
+    "keep-zeroed": "keeps using an address whose lifetimes a Reply set to 0",
+    "renew-old-server": "after a Rebind, still Renews with the old server's ID",
+    "no-resolicit": "falls silent when its leases expire",
+    "zero-t1-immediate": "given T1 = T2 = 0, Renews at once",
+    "accept-invalid-t1t2": "accepts an IA_NA whose T1 is greater than its T2",
 }
 IRT = 1.0
+REN_TIMEOUT = REB_TIMEOUT = 10.0
 
 
 class Client:
@@ -42,6 +53,9 @@ class Client:
         self.ll = link_local(self.mac)
         self.duid = duid_ll(self.mac)
         self.sock = L2Socket(iface=iface, promisc=False)
+        self.ipr = IPRoute()
+        self.index = self.ipr.link_lookup(ifname=iface)[0]
+        self.addresses: set[str] = set()
 
     def send(self, msg_type: int, xid: int, options: list[bytes]) -> None:
         payload = codec.encode(msg_type, xid, [codec.client_id(self.duid)] + options)
@@ -59,6 +73,11 @@ class Client:
             if (message is not None and message.dhcp is not None and message.dport == c.CLIENT_PORT
                     and message.dst == self.ll and message.xid == xid):
                 yield message.dhcp
+
+    def usable(self, ia) -> bool:
+        """RFC 8415 21.4: an IA_NA with T1 > T2 > 0 is discarded."""
+        invalid = ia.t1 > ia.t2 > 0 and self.defect != "accept-invalid-t1t2"
+        return bool(ia.leases) and not invalid
 
     def preference(self, advert) -> int:
         if advert.preference is None:
@@ -79,8 +98,8 @@ class Client:
             self.send(c.SOLICIT, xid, [codec.elapsed_time(elapsed), codec.ia("na", 1, 0, 0, [])])
             deadline = time.monotonic() + rt
             for advert in self.receive(deadline, xid):
-                if advert.msg_type != c.ADVERTISE:
-                    continue
+                if advert.msg_type != c.ADVERTISE or not any(self.usable(ia) for ia in advert.ias):
+                    continue  # RFC 8415 18.2.9: ignore an Advertise without addresses
                 adverts.append(advert)
                 immediate = self.preference(advert) == 255 and self.defect != "ignore-255"
                 if immediate or self.defect == "first-advertise":
@@ -102,16 +121,88 @@ class Client:
             else:
                 rt = IRT * (1 + random.uniform(0.01, 0.1))
 
-    def request(self, advert) -> None:
+    def exchange(self, msg_type: int, options: list[bytes], irt: float, until: float | None = None,
+                 max_count: int = 0):
+        """Send and retransmit (RFC 8415 section 15) until a Reply with leases comes, `until` passes (MRD) or
+        `max_count` transmissions are spent. Returns the Reply or None."""
         xid, start = random.getrandbits(24), time.monotonic()
-        ias = [codec.encode_ia(ia) for ia in advert.ias]
-        rt = IRT * (1 + random.uniform(-0.1, 0.1))
-        for _ in range(10):
+        rt, count = irt * (1 + random.uniform(-0.1, 0.1)), 0
+        while until is None or time.monotonic() < until:
             elapsed = int((time.monotonic() - start) * 100)
-            self.send(c.REQUEST, xid, [codec.server_id(advert.server_id), codec.elapsed_time(elapsed)] + ias)
-            if any(m.msg_type == c.REPLY for m in self.receive(time.monotonic() + rt, xid)):
-                return
+            self.send(msg_type, xid, [codec.elapsed_time(elapsed)] + options)
+            count += 1
+            deadline = time.monotonic() + rt if until is None else min(time.monotonic() + rt, until)
+            for reply in self.receive(deadline, xid):
+                if reply.msg_type == c.REPLY and any(ia.leases for ia in reply.ias):
+                    return reply
+            if max_count and count >= max_count:
+                return None
             rt = 2 * rt + random.uniform(-0.1, 0.1) * rt
+        return None
+
+    def request(self, advert):
+        ias = [codec.encode_ia(ia) for ia in advert.ias if self.usable(ia)]
+        return self.exchange(c.REQUEST, [codec.server_id(advert.server_id)] + ias, IRT, max_count=10)
+
+    def apply(self, reply) -> None:
+        """RFC 8415 18.2.10.1: add new leases, update lifetimes, discard those with valid lifetime 0."""
+        for ia in filter(self.usable, reply.ias):
+            for lease in ia.leases:
+                if lease.valid > 0:
+                    self.ipr.addr("replace", index=self.index, address=lease.address, prefixlen=128,
+                                  flags=0x02, IFA_CACHEINFO={"ifa_preferred": lease.preferred,
+                                                             "ifa_valid": lease.valid})
+                    self.addresses.add(lease.address)
+                elif self.defect != "keep-zeroed":
+                    self.drop(lease.address)
+
+    def drop(self, address: str) -> None:
+        if address in self.addresses:
+            self.addresses.discard(address)
+            try:
+                self.ipr.addr("del", index=self.index, address=address, prefixlen=128)
+            except Exception:  # already gone (the kernel expired it)
+                pass
+
+    def maintain(self, reply) -> None:
+        """Renew at T1, Rebind at T2, give up at the valid lifetime (RFC 8415 18.2.4, 18.2.5)."""
+        server_id = reply.server_id
+        while True:
+            self.apply(reply)
+            at = time.monotonic()
+            ia = next(ia for ia in reply.ias if self.usable(ia))
+            valid = max(lease.valid for lease in ia.leases)
+            preferred = min(lease.preferred for lease in ia.leases)
+            t1, t2, expiry = at + ia.t1, at + ia.t2, at + valid
+            if ia.t1 == 0 and self.defect != "zero-t1-immediate":  # RFC 8415 14.2: the client picks the times
+                t1, t2 = at + 0.5 * preferred, at + 0.8 * preferred
+            held = [codec.encode_ia(replace(i, leases=tuple(l for l in i.leases if l.address in self.addresses)))
+                    for i in reply.ias if self.usable(i)]  # RFC 8415 18.2.4: never a lease with lifetime 0
+            time.sleep(max(0.0, t1 + (1.0 if self.defect == "late-renew" else 0.0) - time.monotonic()))
+            renew_until = expiry if self.defect == "renew-past-t2" else t2
+            renewed = self.exchange(c.RENEW, [codec.server_id(server_id)] + held, REN_TIMEOUT, until=renew_until)
+            if renewed is not None:
+                reply = renewed
+                continue
+            rebind_opts = ([codec.server_id(server_id)] if self.defect == "rebind-with-server-id" else []) + held
+            rebound = self.exchange(c.REBIND, rebind_opts, REB_TIMEOUT, until=expiry)
+            if rebound is None:
+                for address in list(self.addresses):
+                    self.drop(address)
+                return
+            if self.defect != "renew-old-server":
+                server_id = rebound.server_id
+            reply = rebound
+
+    def run(self) -> None:
+        while True:
+            advert = self.solicit()
+            print(f"chose server {advert.server_id.hex()} (preference {advert.preference})", flush=True)
+            reply = self.request(advert)
+            if reply is not None:
+                self.maintain(reply)
+                if self.defect == "no-resolicit":
+                    return
 
 
 def main() -> int:
@@ -123,9 +214,7 @@ def main() -> int:
     client = Client(args.iface, args.defect)
     print(f"control client on {args.iface}: {DEFECTS[args.defect]}", flush=True)
     time.sleep(random.uniform(0, 0.2))  # SOL_MAX_DELAY, shortened: the cases measure from the first Solicit
-    advert = client.solicit()
-    print(f"chose server {advert.server_id.hex()} (preference {advert.preference})", flush=True)
-    client.request(advert)
+    client.run()
     signal.pause()
     return 0
 
