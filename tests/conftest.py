@@ -24,18 +24,23 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
-def control_profile(folder: Path, defect: str) -> Path:
-    """A profile for the control client with `defect` ("none" for the correct client)."""
-    path = folder / f"control-{defect}.toml"
+CAPABILITY = {"na": "ia_na", "pd": "ia_pd", "stateless": "stateless"}
+
+
+def control_profile(folder: Path, defect: str, mode: str = "na") -> Path:
+    """A profile for the control client with `defect` ("none" for the correct client), asking for an address
+    (mode "na"), a delegated prefix ("pd") or configuration only ("stateless")."""
+    path = folder / f"control-{mode}-{defect}.toml"
     path.write_text(f"""[dut]
-name = "control client ({defect})"
+name = "control client ({mode}, {defect})"
 role = "client"
 attach = "process"
-command = ["{{python}}", "{CONTROLS / 'scapy_client.py'}", "--iface", "{{iface}}", "--defect", "{defect}"]
+command = ["{{python}}", "{CONTROLS / 'scapy_client.py'}", "--iface", "{{iface}}", "--defect", "{defect}",
+           "--mode", "{mode}"]
 stop_timeout = 2
 
 [capabilities]
-ia_na = true
+{CAPABILITY[mode]} = true
 """)
     return path
 

@@ -15,7 +15,10 @@ SELECTION = ["C-PREF-255", "C-PREF-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT", "C-
              "C-SOL-RT"]
 LIFECYCLE = ["C-RENEW-T1", "C-RENEW-MRD", "C-REBIND-T2", "C-REBIND-OTHER", "C-RESOLICIT-EXPIRY", "C-T1T2-ZERO",
              "C-T1T2-INVALID"]
+PREFIX_DELEGATION = ["C-PD-PREF-255", "C-PD-PREF-WAIT", "C-PD-REBIND-T2"]
+STATELESS = ["C-INFO-REQ", "C-INFO-OUTAGE", "C-INFO-REFRESH"]
 BY_MODEL = {"C-REBIND-OTHER", "C-RESOLICIT-EXPIRY"}
+MODE = {**{cid: "pd" for cid in PREFIX_DELEGATION}, **{cid: "stateless" for cid in STATELESS}}
 
 # defect -> (the cases it must fail, the model they run under: None for cases that do not depend on one)
 EXPECTED_FAILURES = {
@@ -35,12 +38,18 @@ EXPECTED_FAILURES = {
     "no-resolicit": (["C-RESOLICIT-EXPIRY"], "unique"),
     "zero-t1-immediate": (["C-T1T2-ZERO"], None),
     "accept-invalid-t1t2": (["C-T1T2-INVALID"], None),
+    "no-refresh-oro": (["C-INFO-REQ"], None),
+    "ignore-reply": (["C-INFO-REQ", "C-INFO-OUTAGE"], None),
+    "early-refresh": (["C-INFO-REFRESH"], None),
 }
+# the same defects, in the prefix-delegation mode of the control client
+PD_FAILURES = {"ignore-255": ["C-PD-PREF-255"], "first-advertise": ["C-PD-PREF-WAIT"],
+               "rebind-with-server-id": ["C-PD-REBIND-T2"]}
 
 
 def _judge(tmp_path, defect, cases, models=()):
     junit = tmp_path / "junit.xml"
-    args = ["run", "--profile", str(control_profile(tmp_path, defect)), "--strict",
+    args = ["run", "--profile", str(control_profile(tmp_path, defect, MODE.get(cases[0], "na"))), "--strict",
             "--report-dir", str(tmp_path / "reports"), "--junit", str(junit)]
     for case_id in cases:
         args += ["--case", case_id]
@@ -54,7 +63,8 @@ def _names(cases, models):
     return {f"{cid}[{m}]" for cid in cases if cid in BY_MODEL for m in models} | {c for c in cases if c not in BY_MODEL}
 
 
-@pytest.mark.parametrize("cases", [SELECTION, LIFECYCLE], ids=["selection", "lifecycle"])
+@pytest.mark.parametrize("cases", [SELECTION, LIFECYCLE, PREFIX_DELEGATION, STATELESS],
+                         ids=["selection", "lifecycle", "prefix-delegation", "stateless"])
 def test_correct_client_passes_every_case(tmp_path, cases):
     result, outcomes = _judge(tmp_path, "none", cases)
     assert outcomes == {name: "PASS" for name in _names(cases, all_models())}, result.stdout
@@ -69,6 +79,15 @@ def test_defect_fails_its_cases(tmp_path, defect):
     assert result.returncode == 1
 
 
+@pytest.mark.parametrize("defect", sorted(PD_FAILURES))
+def test_defect_fails_its_prefix_delegation_cases(tmp_path, defect):
+    cases = PD_FAILURES[defect]
+    result, outcomes = _judge(tmp_path, defect, cases)
+    assert outcomes == {name: "FAIL" for name in cases}, result.stdout
+
+
 def test_every_case_has_a_control():
     covered = {cid for cases, _ in EXPECTED_FAILURES.values() for cid in cases}
-    assert set(caseinfo.load_all()) == covered == set(SELECTION + LIFECYCLE)
+    covered |= {cid for cases in PD_FAILURES.values() for cid in cases}
+    client_cases = {cid for cid, info in caseinfo.load_all().items() if info.role == "client"}
+    assert client_cases == covered == set(SELECTION + LIFECYCLE + PREFIX_DELEGATION + STATELESS)

@@ -40,14 +40,20 @@ DEFECTS = {
     "no-resolicit": "falls silent when its leases expire",
     "zero-t1-immediate": "given T1 = T2 = 0, Renews at once",
     "accept-invalid-t1t2": "accepts an IA_NA whose T1 is greater than its T2",
+    "no-refresh-oro": "leaves the Information Refresh Time out of its Option Request option",
+    "ignore-reply": "keeps retransmitting its Information-request after the Reply",
+    "early-refresh": "refreshes at a refresh time below IRT_MINIMUM",
 }
+MODES = ("na", "pd", "stateless")
+IRT_MINIMUM = 600
 IRT = 1.0
 REN_TIMEOUT = REB_TIMEOUT = 10.0
 
 
 class Client:
-    def __init__(self, iface: str, defect: str):
+    def __init__(self, iface: str, defect: str, mode: str = "na"):
         self.defect = defect
+        self.mode = mode
         with open(f"/sys/class/net/{iface}/address") as f:
             self.mac = f.read().strip()
         self.ll = link_local(self.mac)
@@ -95,7 +101,7 @@ class Client:
         adverts, first_rt = [], True
         while True:
             elapsed = 0 if self.defect == "frozen-elapsed" else int((time.monotonic() - start) * 100)
-            self.send(c.SOLICIT, xid, [codec.elapsed_time(elapsed), codec.ia("na", 1, 0, 0, [])])
+            self.send(c.SOLICIT, xid, [codec.elapsed_time(elapsed), codec.ia(self.mode, 1, 0, 0, [])])
             deadline = time.monotonic() + rt
             for advert in self.receive(deadline, xid):
                 if advert.msg_type != c.ADVERTISE or not any(self.usable(ia) for ia in advert.ias):
@@ -148,7 +154,9 @@ class Client:
         """RFC 8415 18.2.10.1: add new leases, update lifetimes, discard those with valid lifetime 0."""
         for ia in filter(self.usable, reply.ias):
             for lease in ia.leases:
-                if lease.valid > 0:
+                if lease.valid > 0 and ia.kind == "pd":
+                    self.addresses.add(lease.address)  # a delegated prefix is recorded, not configured here
+                elif lease.valid > 0:
                     self.ipr.addr("replace", index=self.index, address=lease.address, prefixlen=128,
                                   flags=0x02, IFA_CACHEINFO={"ifa_preferred": lease.preferred,
                                                              "ifa_valid": lease.valid})
@@ -159,6 +167,8 @@ class Client:
     def drop(self, address: str) -> None:
         if address in self.addresses:
             self.addresses.discard(address)
+            if "/" in address:
+                return
             try:
                 self.ipr.addr("del", index=self.index, address=address, prefixlen=128)
             except Exception:  # already gone (the kernel expired it)
@@ -194,7 +204,27 @@ class Client:
                 server_id = rebound.server_id
             reply = rebound
 
+    def information(self) -> None:
+        """RFC 8415 18.2.6 and 21.23: Information-request until a Reply, then refresh no sooner than IRT_MINIMUM."""
+        wanted = [c.OPT_DNS_SERVERS] + ([] if self.defect == "no-refresh-oro" else [c.OPT_INFORMATION_REFRESH_TIME])
+        oro = codec.option(c.OPT_ORO, b"".join(code.to_bytes(2, "big") for code in wanted))
+        while True:
+            xid, start = random.getrandbits(24), time.monotonic()
+            rt, refresh = IRT * (1 + random.uniform(0.01, 0.1)), None
+            while refresh is None:
+                self.send(c.INFORMATION_REQUEST, xid, [codec.elapsed_time(int((time.monotonic() - start) * 100)), oro])
+                for reply in self.receive(time.monotonic() + rt, xid):
+                    if reply.msg_type == c.REPLY and self.defect != "ignore-reply":
+                        option = reply.option(c.OPT_INFORMATION_REFRESH_TIME)
+                        refresh = int.from_bytes(option, "big") if option else 86400
+                        break
+                rt = 2 * rt + random.uniform(-0.1, 0.1) * rt
+            floor = 0 if self.defect == "early-refresh" else IRT_MINIMUM
+            time.sleep(max(refresh, floor))
+
     def run(self) -> None:
+        if self.mode == "stateless":
+            return self.information()
         while True:
             advert = self.solicit()
             print(f"chose server {advert.server_id.hex()} (preference {advert.preference})", flush=True)
@@ -209,9 +239,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--iface", required=True)
     parser.add_argument("--defect", choices=sorted(DEFECTS), default="none")
+    parser.add_argument("--mode", choices=MODES, default="na", help="ask for an address, a prefix, or neither")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    client = Client(args.iface, args.defect)
+    client = Client(args.iface, args.defect, args.mode)
     print(f"control client on {args.iface}: {DEFECTS[args.defect]}", flush=True)
     time.sleep(random.uniform(0, 0.2))  # SOL_MAX_DELAY, shortened: the cases measure from the first Solicit
     client.run()

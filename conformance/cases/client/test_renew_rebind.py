@@ -43,7 +43,7 @@ def _require_addresses(lab, message, binding, what):
             f"{what} carrying {', '.join(binding.leases)}", f"carries {', '.join(sorted(carried)) or 'no address'}")
 
 
-@case("C-RENEW-T1", rfc=["RFC 8415 18.2.4", "RFC 3315 18.1.3"], level=MUST)
+@case("C-RENEW-T1", rfc=["RFC 8415 18.2.4", "RFC 3315 18.1.3"], level=MUST, requires=("ia_na",))
 def test_renew_at_t1(lab):
     """The client sends Renew at T1 to the server that granted the lease, with its Server ID and the IAs.
 
@@ -74,7 +74,7 @@ def test_renew_at_t1(lab):
     _require_addresses(lab, renew, binding, "Renew")
 
 
-@case("C-RENEW-MRD", rfc=["RFC 8415 18.2.4", "RFC 8415 15", "RFC 3315 18.1.3"], level=MUST)
+@case("C-RENEW-MRD", rfc=["RFC 8415 18.2.4", "RFC 8415 15", "RFC 3315 18.1.3"], level=MUST, requires=("ia_na",))
 def test_renew_stops_at_t2(lab):
     """While the granting server is silent, Renew retransmissions stop at T2: no Renew goes out after T2.
 
@@ -104,7 +104,7 @@ def test_renew_stops_at_t2(lab):
 
 
 @case("C-REBIND-T2", rfc=["RFC 8415 18.2.5", "RFC 8415 18.2.4", "RFC 8415 16.7", "RFC 8415 14",
-                          "RFC 3315 18.1.4"], level=MUST)
+                          "RFC 3315 18.1.4"], level=MUST, requires=("ia_na",))
 def test_rebind_at_t2(lab):
     """With the granting server silent, the client sends Rebind at T2, to All_DHCP_Relay_Agents_and_Servers,
     without a Server ID.
@@ -147,7 +147,7 @@ def _reply_to(lab, message, server, within=1.0):
 
 @by_model
 @case("C-REBIND-OTHER", rfc=["RFC 8415 18.2.5", "RFC 8415 18.2.10.1", "RFC 8415 18.2.4", "RFC 6853 6",
-                             "RFC 6853 7"], level=MUST)
+                             "RFC 6853 7"], level=MUST, requires=("ia_na",))
 def test_rebind_answered_by_another_server(lab, model):
     """Another server answers the Rebind; the client ends up bound to it (and drops an address it zeroed).
 
@@ -196,7 +196,7 @@ def test_rebind_answered_by_another_server(lab, model):
 
 
 @by_model
-@case("C-RESOLICIT-EXPIRY", rfc=["RFC 8415 18.2.5", "RFC 8415 18.2.10.1", "RFC 6853 6"], level=MUST)
+@case("C-RESOLICIT-EXPIRY", rfc=["RFC 8415 18.2.5", "RFC 8415 18.2.10.1", "RFC 6853 6"], level=MUST, requires=("ia_na",))
 def test_solicits_again_when_leases_expire(lab, model):
     """When no server answers the Rebind, the client gives the address up when its valid lifetime ends, Solicits
     again, and binds to the surviving server.

@@ -57,7 +57,7 @@ def _require_at_once(lab, request, trigger, solicit, why):
             f"{request.time - solicit.time:.3f} s after the first Solicit")
 
 
-@case("C-PREF-255", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2", "RFC 6853 5.3"], level=MUST)
+@case("C-PREF-255", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2", "RFC 6853 5.3"], level=MUST, requires=("ia_na",))
 def test_preference_255_requests_at_once(lab):
     """An Advertise with preference 255 makes the client Request from that server at once.
 
@@ -83,7 +83,7 @@ def test_preference_255_requests_at_once(lab):
                      "RFC 8415 18.2.1: on a preference-255 Advertise the client immediately sends Request")
 
 
-@case("C-PREF-WAIT", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST)
+@case("C-PREF-WAIT", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
 def test_waits_for_first_rt_without_preference_255(lab):
     """With only lower-preference Advertises, no Request goes out before the first RT has elapsed.
 
@@ -108,7 +108,7 @@ def test_waits_for_first_rt_without_preference_255(lab):
 
 
 @case("C-PREF-HIGHEST", rfc=["RFC 8415 18.2.9", "RFC 8415 18.2.1", "RFC 3315 17.1.3", "RFC 6853 6.1"],
-      level=SHOULD)
+      level=SHOULD, requires=("ia_na",))
 def test_requests_highest_preference(lab):
     """Of two Advertises received within the first RT, the client Requests from the higher preference.
 
@@ -127,7 +127,7 @@ def test_requests_highest_preference(lab):
                                         "preferred")
 
 
-@case("C-PREF-ABSENT", rfc=["RFC 8415 18.2.1", "RFC 8415 18.2.9", "RFC 3315 17.1.2"], level=SHOULD)
+@case("C-PREF-ABSENT", rfc=["RFC 8415 18.2.1", "RFC 8415 18.2.9", "RFC 3315 17.1.2"], level=SHOULD, requires=("ia_na",))
 def test_absent_preference_counts_as_zero(lab):
     """An Advertise without a Preference option counts as preference 0 and loses against preference 1.
 
@@ -146,7 +146,7 @@ def test_absent_preference_counts_as_zero(lab):
                                        "preference 1 SHOULD be preferred")
 
 
-@case("C-PREF-LATE-255", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST)
+@case("C-PREF-LATE-255", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
 def test_late_preference_255_ends_the_wait(lab):
     """A preference-255 Advertise arriving after a lower one, within the first RT, ends the wait at once.
 
@@ -170,7 +170,7 @@ def test_late_preference_255_ends_the_wait(lab):
                      "RFC 8415 18.2.1: a preference-255 Advertise ends the collection at once")
 
 
-@case("C-PREF-AFTER-RT", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST)
+@case("C-PREF-AFTER-RT", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
 def test_acts_on_first_advertise_after_first_rt(lab):
     """When no Advertise arrives during the first RT, the client acts on the first later one without waiting again.
 
@@ -204,7 +204,7 @@ def test_acts_on_first_advertise_after_first_rt(lab):
 
 
 @case("C-SOL-RT", rfc=["RFC 8415 15", "RFC 8415 16.1", "RFC 8415 18.2.1", "RFC 8415 21.9", "RFC 3315 14",
-                       "RFC 3315 15.1", "RFC 3315 17.1.2"], level=MUST)
+                       "RFC 3315 15.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
 def test_solicit_retransmission(lab):
     """Solicit retransmissions keep the transaction ID, update Elapsed Time, and follow the RT formula.
 

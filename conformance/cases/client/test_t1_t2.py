@@ -11,7 +11,7 @@ UNIQUE = all_models()["unique"]
 IMMEDIATELY = 1.0  # seconds: the shortest timer of RFC 8415 (IRT of Solicit and Request; SOL_MAX_DELAY)
 
 
-@case("C-T1T2-ZERO", rfc=["RFC 8415 14.2", "RFC 8415 21.4", "RFC 8415 18.2.4"], level=MUST)
+@case("C-T1T2-ZERO", rfc=["RFC 8415 14.2", "RFC 8415 21.4", "RFC 8415 18.2.4"], level=MUST, requires=("ia_na",))
 def test_zero_t1_t2_left_to_the_client(lab):
     """With T1 and T2 of 0 the client picks its own times: not at once, and still before its lease ends.
 
@@ -42,7 +42,7 @@ def test_zero_t1_t2_left_to_the_client(lab):
             f"{first.time - binding.at:.3f} s after it")
 
 
-@case("C-T1T2-INVALID", rfc=["RFC 8415 21.4", "RFC 8415 18.2.9", "RFC 3315 22.4"], level=MUST)
+@case("C-T1T2-INVALID", rfc=["RFC 8415 21.4", "RFC 8415 18.2.9", "RFC 3315 22.4"], level=MUST, requires=("ia_na",))
 def test_ia_with_t1_above_t2_is_discarded(lab):
     """An IA_NA with T1 > T2 is discarded: its address is never used and its server is never asked for it.
 

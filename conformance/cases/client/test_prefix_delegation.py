@@ -1,0 +1,64 @@
+"""Prefix delegation (RFC 3633): a requesting router selects its delegating router and rebinds like any client.
+
+RFC 3633 sends its requesting router through RFC 3315's Solicit, Advertise and Request procedures, so these cases
+run the same scenarios and verdicts as their IA_NA counterparts, on a DUT that asks for an IA_PD.
+"""
+from conformance.caseinfo import MUST, case
+from conformance.verdict import require
+from conformance.wire.constants import REBIND, REQUEST
+
+from . import test_renew_rebind as lifecycle
+from . import test_server_selection as selection
+
+
+def _require_ia_pd(lab, msg_type):
+    message = lab.sent(msg_type)[-1]
+    require(any(ia.kind == "pd" for ia in message.ias), "RFC 3633 11.1/12.1: the requesting router includes the "
+                                                        "IA_PD option", f"an IA_PD in the {message.name}",
+            ", ".join(f"IA_{ia.kind.upper()}" for ia in message.ias) or "no IA")
+
+
+@case("C-PD-PREF-255", rfc=["RFC 3633 11.1", "RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST,
+      requires=("ia_pd",))
+def test_pd_preference_255(lab):
+    """A delegating router's Advertise with preference 255 makes the requesting router Request from it at once.
+
+    RFC 3633 11.1: "The requesting router creates and transmits a Solicit message as described in sections 17.1.1,
+    "Creation of Solicit Messages" and 17.1.2, "Transmission of Solicit Messages" of RFC 3315. [...] The
+    requesting router processes any received Advertise messages as described in section 17.1.3, "Receipt of
+    Advertise Messages" of RFC 3315."
+    RFC 8415 18.2.1: "If the client receives a valid Advertise message that includes a Preference option with a
+    preference value of 255, the client immediately begins a client-initiated message exchange (as described in
+    Section 18.2.2) by sending a Request message to the server from which the Advertise message was received."
+    """
+    selection.test_preference_255_requests_at_once(lab)
+    _require_ia_pd(lab, REQUEST)
+
+
+@case("C-PD-PREF-WAIT", rfc=["RFC 3633 11.1", "RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST,
+      requires=("ia_pd",))
+def test_pd_waits_for_first_rt(lab):
+    """With only lower-preference Advertises, the requesting router collects them for the whole first RT.
+
+    RFC 3633 11.1: "The requesting router creates and transmits a Solicit message as described in sections 17.1.1,
+    "Creation of Solicit Messages" and 17.1.2, "Transmission of Solicit Messages" of RFC 3315."
+    RFC 8415 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
+    valid Advertise message with a preference value of 255."
+    """
+    selection.test_waits_for_first_rt_without_preference_255(lab)
+    _require_ia_pd(lab, REQUEST)
+
+
+@case("C-PD-REBIND-T2", rfc=["RFC 3633 12.1", "RFC 8415 18.2.5", "RFC 8415 18.2.4"], level=MUST,
+      requires=("ia_pd",))
+def test_pd_rebind_at_t2(lab):
+    """With the delegating router silent, the requesting router Rebinds its IA_PD at T2, without a Server ID.
+
+    RFC 3633 12: "A requesting router uses the same message exchanges as described in section 18, "DHCP
+    Client-Initiated Configuration Exchange" of RFC 3315 to obtain or update prefix(es) from a delegating router."
+    RFC 8415 18.2.5: "At time T2 (which will only be reached if the server to which the Renew message was sent
+    starting at time T1 has not responded), the client initiates a Rebind/Reply message exchange with any available
+    server. [...] The client does not include the Server Identifier option (see Section 21.3) in the Rebind message."
+    """
+    lifecycle.test_rebind_at_t2(lab)
+    _require_ia_pd(lab, REBIND)
