@@ -11,18 +11,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from scapy.layers.inet6 import ICMPv6ND_NS, IPv6
+
 from .dut.process import ProcessDut
 from .dut.profile import Profile
+from .lab import netns, probe
 from .lab.capture import Capture
 from .lab.timeline import Timeline
 from .lab.topology import Lab
 from .results import HarnessError
 from .servers.fake_server import FakeServer
-from .servers.pool import AddressPool, PrefixPool
-from .servers.script import ServerScript
-from .lab import probe
 from .servers.models import Model
-from .servers.script import Lifetimes
+from .servers.pool import AddressPool, PrefixPool
+from .servers.script import Lifetimes, ServerScript
 from .wire.constants import MESSAGE_NAMES, REPLY, REQUEST, SOLICIT
 from .wire.frame import Message
 
@@ -227,7 +228,24 @@ class ClientTestbed(Testbed):
 
     def uses(self, address: str) -> bool:
         """Whether the DUT answers Neighbor Solicitations for `address`, asked from a fake server's host."""
-        return probe.answered_by(self.servers[0].host, address) == self.dut_port.mac
+        return self.dut_port.mac in probe.answered_by(self.servers[0].host, address)
+
+    def enable_dad(self) -> None:
+        """Duplicate Address Detection on the DUT's interface for the addresses it adds from now on (the lab
+        switches DAD off everywhere else, for speed)."""
+        netns.write_sysctl(self.dut_host.namespace, f"net/ipv6/conf/{self.dut_port.iface}/accept_dad", "1")
+
+    def dad_probes(self, address: str) -> list[float]:
+        """Capture times of the DUT's Duplicate Address Detection probes for `address` (RFC 4862 section 5.4.2:
+        a Neighbor Solicitation from the unspecified address)."""
+        return [float(p.time) for c in self.captures for p in c.packets
+                if p.src == self.dut_port.mac and ICMPv6ND_NS in p and p[IPv6].src == "::"
+                and p[ICMPv6ND_NS].tgt == address]
+
+    def sourced_from(self, address: str, after: float) -> list[float]:
+        """Capture times of frames the DUT sent with `address` as their IPv6 source."""
+        return [float(p.time) for c in self.captures for p in c.packets
+                if p.src == self.dut_port.mac and IPv6 in p and p[IPv6].src == address and p.time > after]
 
     def first_solicit(self) -> Message:
         """The DUT's first Solicit; its absence is no verdict on server selection, so it is a HarnessError."""

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.lab
 SELECTION = ["C-PREF-255", "C-PREF-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT", "C-PREF-LATE-255", "C-PREF-AFTER-RT",
              "C-SOL-RT"]
 LIFECYCLE = ["C-RENEW-T1", "C-RENEW-MRD", "C-REBIND-T2", "C-REBIND-OTHER", "C-RESOLICIT-EXPIRY", "C-T1T2-ZERO",
-             "C-T1T2-INVALID"]
+             "C-T1T2-INVALID", "C-DECLINE-DUP", "C-REQUEST-FAILOVER"]
 PREFIX_DELEGATION = ["C-PD-PREF-255", "C-PD-PREF-WAIT", "C-PD-REBIND-T2"]
 STATELESS = ["C-INFO-REQ", "C-INFO-OUTAGE", "C-INFO-REFRESH"]
 BY_MODEL = {"C-REBIND-OTHER", "C-RESOLICIT-EXPIRY"}
@@ -38,6 +38,8 @@ EXPECTED_FAILURES = {
     "no-resolicit": (["C-RESOLICIT-EXPIRY"], "unique"),
     "zero-t1-immediate": (["C-T1T2-ZERO"], None),
     "accept-invalid-t1t2": (["C-T1T2-INVALID"], None),
+    "no-decline": (["C-DECLINE-DUP"], None),
+    "request-no-backoff": (["C-REQUEST-FAILOVER"], None),
     "no-refresh-oro": (["C-INFO-REQ"], None),
     "ignore-reply": (["C-INFO-REQ", "C-INFO-OUTAGE"], None),
     "early-refresh": (["C-INFO-REFRESH"], None),

@@ -14,8 +14,8 @@ from . import netns
 from .topology import Host
 
 
-def answered_by(host: Host, target: str, link: str = "lan", wait: float = 0.5) -> str | None:
-    """The MAC that answers a Neighbor Solicitation for `target` sent from `host`, or None."""
+def answered_by(host: Host, target: str, link: str = "lan", wait: float = 0.5) -> set[str]:
+    """The MACs that answer a Neighbor Solicitation for `target` sent from `host` within `wait` seconds."""
     port = host.port(link)
     target = str(ipaddress.IPv6Address(target))
     group = socket.inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, target)))
@@ -24,6 +24,7 @@ def answered_by(host: Host, target: str, link: str = "lan", wait: float = 0.5) -
              / ICMPv6ND_NS(tgt=target) / ICMPv6NDOptSrcLLAddr(lladdr=port.mac))
     with netns.inside(host.namespace):
         sock = L2Socket(iface=port.iface, promisc=False)
+    macs = set()
     try:
         sock.send(frame)
         deadline = time.monotonic() + wait
@@ -32,7 +33,7 @@ def answered_by(host: Host, target: str, link: str = "lan", wait: float = 0.5) -
                 break
             packet = sock.recv()
             if packet is not None and ICMPv6ND_NA in packet and packet[ICMPv6ND_NA].tgt == target:
-                return packet[Ether].src
-        return None
+                macs.add(packet[Ether].src)
+        return macs
     finally:
         sock.close()

@@ -14,6 +14,7 @@ from . import netns
 from .naming import RunTag
 
 SWITCH = "sw"
+IFA_F_NODAD = 0x02
 
 
 def link_local(mac: str) -> str:
@@ -101,6 +102,24 @@ class Lab:
             host.ports[link] = self._attach(host, link)
         self.hosts[name] = host
         return host
+
+    def attach(self, host: Host, link: str) -> Port:
+        """Give an existing host a port on one more link (a relay DUT grows a client-side interface)."""
+        host.ports[link] = self._attach(host, link)
+        return host.ports[link]
+
+    def add_address(self, host: Host, link: str, address: str, prefixlen: int = 64) -> None:
+        """A permanent address on the host's port, usable at once (IFA_F_NODAD): a relay sources Relay-forwards
+        from a global address, and a server on the upstream link is reached at one."""
+        with NetNS(host.namespace, flags=0) as ipr:
+            ipr.addr("add", index=ipr.link_lookup(ifname=host.port(link).iface)[0], address=address,
+                     prefixlen=prefixlen, flags=IFA_F_NODAD)
+
+    def set_port_up(self, host: Host, link: str, up: bool) -> None:
+        """Take the bridge port facing the host down (it vanishes from the link, as an unplugged server) or up."""
+        with NetNS(self.switch, flags=0) as ipr:
+            index = ipr.link_lookup(ifname=host.port(link).bridge_port)[0]
+            ipr.link("set", index=index, state="up" if up else "down")
 
     def _attach(self, host: Host, link: str) -> Port:
         bridge = self.add_link(link)

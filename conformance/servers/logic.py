@@ -32,7 +32,7 @@ class ServerLogic:
 
     # answers --------------------------------------------------------------------------------------------------
     def answer(self, msg: Dhcp6) -> bytes | None:
-        if not self.accepts(msg):
+        if not self.accepts(msg) or msg.msg_type in self.script.ignores:
             return None
         handler = {
             c.SOLICIT: self._advertise, c.REQUEST: self._request, c.RENEW: self._renew, c.REBIND: self._rebind,

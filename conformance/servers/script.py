@@ -27,7 +27,8 @@ class Outage:
 
 @dataclass(frozen=True)
 class ServerScript:
-    """preference None sends no Preference option; advertise_delay holds each Advertise back that many seconds."""
+    """preference None sends no Preference option; advertise_delay holds each Advertise back that many seconds;
+    `ignores` names client message types the server never answers (a server that advertises, then fails)."""
 
     preference: int | None = None
     advertise_delay: float = 0.0
@@ -37,6 +38,7 @@ class ServerScript:
     outages: tuple[Outage, ...] = ()
     dns_servers: tuple[str, ...] = ("2001:db8:ffff::53",)
     information_refresh_time: int | None = None
+    ignores: frozenset[int] = frozenset()
 
     def __post_init__(self):
         if self.preference is not None and not 0 <= self.preference <= 255:

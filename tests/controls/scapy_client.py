@@ -43,6 +43,8 @@ DEFECTS = {
     "no-refresh-oro": "leaves the Information Refresh Time out of its Option Request option",
     "ignore-reply": "keeps retransmitting its Information-request after the Reply",
     "early-refresh": "refreshes at a refresh time below IRT_MINIMUM",
+    "no-decline": "keeps quiet about an address that failed Duplicate Address Detection",
+    "request-no-backoff": "retransmits its Request every second instead of doubling RT",
 }
 MODES = ("na", "pd", "stateless")
 IRT_MINIMUM = 600
@@ -61,6 +63,8 @@ class Client:
         self.sock = L2Socket(iface=iface, promisc=False)
         self.ipr = IPRoute()
         self.index = self.ipr.link_lookup(ifname=iface)[0]
+        with open(f"/proc/sys/net/ipv6/conf/{iface}/accept_dad") as f:
+            self.dad = int(f.read()) > 0
         self.addresses: set[str] = set()
 
     def send(self, msg_type: int, xid: int, options: list[bytes]) -> None:
@@ -128,7 +132,7 @@ class Client:
                 rt = IRT * (1 + random.uniform(0.01, 0.1))
 
     def exchange(self, msg_type: int, options: list[bytes], irt: float, until: float | None = None,
-                 max_count: int = 0):
+                 max_count: int = 0, mrt: float = 0):
         """Send and retransmit (RFC 8415 section 15) until a Reply with leases comes, `until` passes (MRD) or
         `max_count` transmissions are spent. Returns the Reply or None."""
         xid, start = random.getrandbits(24), time.monotonic()
@@ -143,12 +147,16 @@ class Client:
                     return reply
             if max_count and count >= max_count:
                 return None
+            if msg_type == c.REQUEST and self.defect == "request-no-backoff":
+                continue
             rt = 2 * rt + random.uniform(-0.1, 0.1) * rt
+            if mrt and rt > mrt:
+                rt = mrt + random.uniform(-0.1, 0.1) * mrt
         return None
 
     def request(self, advert):
         ias = [codec.encode_ia(ia) for ia in advert.ias if self.usable(ia)]
-        return self.exchange(c.REQUEST, [codec.server_id(advert.server_id)] + ias, IRT, max_count=10)
+        return self.exchange(c.REQUEST, [codec.server_id(advert.server_id)] + ias, IRT, max_count=10, mrt=30)
 
     def apply(self, reply) -> None:
         """RFC 8415 18.2.10.1: add new leases, update lifetimes, discard those with valid lifetime 0."""
@@ -158,11 +166,38 @@ class Client:
                     self.addresses.add(lease.address)  # a delegated prefix is recorded, not configured here
                 elif lease.valid > 0:
                     self.ipr.addr("replace", index=self.index, address=lease.address, prefixlen=128,
-                                  flags=0x02, IFA_CACHEINFO={"ifa_preferred": lease.preferred,
+                                  flags=0 if self.dad else 0x02, IFA_CACHEINFO={"ifa_preferred": lease.preferred,
                                                              "ifa_valid": lease.valid})
                     self.addresses.add(lease.address)
                 elif self.defect != "keep-zeroed":
                     self.drop(lease.address)
+
+    def duplicates(self) -> list[str]:
+        """RFC 8415 18.2.10.1: the addresses Duplicate Address Detection found in use (the kernel deletes a
+        finite-lifetime address whose DAD fails, or flags it dadfailed)."""
+        if not self.dad:
+            return []
+        deadline = time.monotonic() + 2.5
+        while time.monotonic() < deadline:
+            flags = {a.get_attr("IFA_ADDRESS"): a["flags"] for a in self.ipr.get_addr(family=10, index=self.index)}
+            if not any(flags.get(a, 0) & 0x40 for a in self.addresses if "/" not in a):  # IFA_F_TENTATIVE
+                break
+            time.sleep(0.05)
+        return [a for a in self.addresses if "/" not in a and (a not in flags or flags[a] & 0x08)]  # DADFAILED
+
+    def decline(self, reply, addresses: list[str]) -> None:
+        """RFC 8415 18.2.8: Decline to the server that assigned them, DEC_TIMEOUT 1 s, DEC_MAX_RC 4."""
+        ias = [codec.encode_ia(replace(ia, leases=tuple(l for l in ia.leases if l.address in addresses)))
+               for ia in reply.ias if any(l.address in addresses for l in ia.leases)]
+        for address in addresses:
+            self.drop(address)
+        xid, start, rt = random.getrandbits(24), time.monotonic(), IRT
+        for _ in range(4):
+            self.send(c.DECLINE, xid, [codec.server_id(reply.server_id),
+                                       codec.elapsed_time(int((time.monotonic() - start) * 100))] + ias)
+            if any(m.msg_type == c.REPLY for m in self.receive(time.monotonic() + rt, xid)):
+                return
+            rt *= 2
 
     def drop(self, address: str) -> None:
         if address in self.addresses:
@@ -229,10 +264,16 @@ class Client:
             advert = self.solicit()
             print(f"chose server {advert.server_id.hex()} (preference {advert.preference})", flush=True)
             reply = self.request(advert)
-            if reply is not None:
-                self.maintain(reply)
-                if self.defect == "no-resolicit":
-                    return
+            if reply is None:
+                continue
+            self.apply(reply)
+            duplicates = self.duplicates()
+            if duplicates and self.defect != "no-decline":
+                self.decline(reply, duplicates)
+                continue
+            self.maintain(reply)
+            if self.defect == "no-resolicit":
+                return
 
 
 def main() -> int:

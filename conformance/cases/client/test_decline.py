@@ -1,0 +1,63 @@
+"""Duplicate addresses in the identical-prefixes model: servers that do not talk can hand out an address another host
+already holds (RFC 6853 section 7); the client must find out with DAD and Decline it (RFC 8415 18.2.8, 18.2.10.1)."""
+import ipaddress
+
+from conformance.caseinfo import MUST, case
+from conformance.results import HarnessError
+from conformance.servers.models import all_models
+from conformance.servers.pool import AddressPool
+from conformance.verdict import observed, require, seconds
+from conformance.wire.constants import DECLINE
+
+IDENTICAL = all_models()["identical"]
+DAD_WAIT = 3.0  # seconds after the Reply: RetransTimer (1 s) x DupAddrDetectTransmits (1), with room to react
+
+
+@case("C-DECLINE-DUP", rfc=["RFC 8415 18.2.10.1", "RFC 8415 18.2.8", "RFC 6853 7"], level=MUST,
+      requires=("ia_na",))
+def test_declines_an_address_held_by_another_host(lab):
+    """The address the client is given is already in use on the link: the client detects it with DAD, sends Decline
+    for it to the server that assigned it, and does not use it.
+
+    RFC 8415 18.2.10.1: "The client MUST perform duplicate address detection as per Section 5.4 of [RFC4862] [...]
+    on each of the received addresses [...] The client performs the duplicate address detection before using the
+    received addresses for any traffic. If any of the addresses are found to be in use on the link, the client
+    sends a Decline message to the server for those addresses as described in Section 18.2.8."
+    RFC 8415 18.2.8: "The client MUST include a Server Identifier option (see Section 21.3) in the Decline message
+    [...] The client MUST NOT use any of the addresses it is declining as the source address in the Decline message
+    or in any subsequently transmitted message."
+    """
+    spec_255, spec_0 = IDENTICAL.servers
+    taken = str(ipaddress.IPv6Address(spec_255.pool.first) + 1)
+    # Out of step: the preferred server's next free address is one its peer already gave to another host.
+    squatter = lab.lab.add_host("squatter")
+    lab.lab.add_address(squatter, "lan", taken, 128)
+    lab.enable_dad()
+    assigning = lab.server(spec_255.preference, pool=AddressPool(spec_255.pool.prefix, taken, taken),
+                           lifetimes=lab.lifetimes())
+    # The peer answers 0.3 s later, so the DUT meets the assigning server first whatever its selection does.
+    lab.server(spec_0.preference, advertise_delay=0.3, pool=spec_0.pool, lifetimes=lab.lifetimes())
+    binding = lab.bind()
+    if binding.server is not assigning or taken not in binding.leases:
+        raise HarnessError(f"the DUT was not given {taken} by {assigning.name}: the scenario did not hold")
+    lab.wait_until(binding.at + DAD_WAIT)
+    probes = lab.dad_probes(taken)
+    lab.record("dad_probe_after_reply", seconds(probes[0] - binding.at) if probes else "none")
+    require(bool(probes), "RFC 8415 18.2.10.1: the client MUST perform duplicate address detection on each "
+                          "received address", f"a DAD Neighbor Solicitation for {taken} (from ::)", "none")
+    decline = observed(lab.expect(DECLINE, after=binding.reply, within=DAD_WAIT + 2.0),
+                       "RFC 8415 18.2.10.1: an address found in use on the link is declined",
+                       f"a Decline for {taken}", "no Decline")
+    lab.record("decline_after_reply", seconds(decline.time - binding.at))
+    require(decline.server_id == assigning.duid,
+            "RFC 8415 18.2.8: the client MUST include a Server Identifier option in the Decline message",
+            f"Server ID of {assigning.name}, which assigned it", f"{decline.server_id.hex() if decline.server_id else 'none'}")
+    declined = {l.address for ia in decline.ias for l in ia.leases}
+    require(taken in declined, "RFC 8415 18.2.8: the Decline carries the declined addresses in its IAs",
+            f"{taken} in the Decline's IA", ", ".join(sorted(declined)) or "no address")
+    lab.wait_until(decline.time + 0.5)
+    used = lab.sourced_from(taken, after=binding.at)
+    require(not used, "RFC 8415 18.2.8: the client MUST NOT use an address it is declining as a source address",
+            f"no frame from {taken}", f"frames at {', '.join(seconds(t - binding.at) for t in used)} after the Reply")
+    require(not lab.uses(taken), "RFC 8415 18.2.10.1: an address in use elsewhere is not used",
+            f"the DUT does not answer Neighbor Solicitations for {taken}", "it does")

@@ -1,0 +1,73 @@
+"""The chosen server advertises, then fails: the client retransmits its Request per RFC 8415 section 15 with the
+REQ_* parameters, and gives the exchange up after REQ_MAX_RC transmissions (RFC 8415 18.2.2)."""
+from conformance.caseinfo import MUST, case
+from conformance.servers.models import all_models
+from conformance.verdict import observed, require, seconds
+from conformance.wire.constants import REQUEST, SOLICIT
+from conformance.wire.timing import RFC8415, Window, first_rt_window, next_rt_window
+
+REQ = RFC8415["REQUEST"]
+UNIQUE = all_models()["unique"]
+
+
+@case("C-REQUEST-FAILOVER", rfc=["RFC 8415 18.2.2", "RFC 8415 15", "RFC 8415 16.1", "RFC 8415 7.6",
+                                 "RFC 3315 18.1.1"], level=MUST, requires=("ia_na",))
+def test_request_retransmission_and_failover(lab):
+    """The chosen server advertises, then goes silent: the client retransmits Request per REQ_TIMEOUT, REQ_MAX_RT
+    and REQ_MAX_RC, keeping the transaction ID, and sends no more than REQ_MAX_RC; what it does next is recorded.
+
+    RFC 8415 18.2.2: "The client transmits the message according to Section 15, using the following parameters: IRT
+    REQ_TIMEOUT MRT REQ_MAX_RT MRC REQ_MAX_RC MRD 0 If the message exchange fails, the client takes an action based
+    on the client's local policy. Examples of actions the client might take include the following: - Select another
+    server from a list of servers known to the client -- for example, servers that responded with an Advertise
+    message. - Initiate the server discovery process described in Section 18. - Terminate the configuration process
+    and report failure."
+    RFC 8415 15: "MRC specifies an upper bound on the number of times a client may retransmit a message. Unless MRC
+    is zero, the message exchange fails once the client has transmitted the message MRC times."
+    RFC 8415 16.1: "A client MUST leave the transaction ID unchanged in retransmissions of a message."
+    RFC 8415 7.6: "REQ_TIMEOUT 1 sec [...] REQ_MAX_RT 30 secs [...] REQ_MAX_RC 10".
+    Terminating is among the actions 18.2.2 allows, so the action after the failed exchange is recorded, not judged.
+    """
+    tol = lab.tolerance
+    first_spec, second_spec = UNIQUE.servers
+    chosen = lab.server(first_spec.preference, pool=first_spec.pool, ignores=frozenset({REQUEST}))
+    other = lab.server(second_spec.preference, pool=second_spec.pool)
+    lab.start_dut()
+    solicit = lab.first_solicit()
+    to_chosen = lambda m: m.server_id == chosen.duid  # noqa: E731
+    first = observed(lab.expect(REQUEST, after=solicit, within=5.0, where=to_chosen),
+                     "RFC 8415 18.2.1: the client Requests from the preference-255 server",
+                     f"a Request to {chosen.name}", "none")
+    requests, window = [first], first_rt_window(REQ).widened(tol)
+    while True:
+        nxt = lab.expect(REQUEST, after=requests[-1], within=window.high + 1.0,
+                         where=lambda m: to_chosen(m) and m.xid == first.xid)
+        if nxt is None:
+            break
+        requests.append(nxt)
+        rt = nxt.time - requests[-2].time
+        index = len(requests)
+        require(len(requests) <= REQ.mrc, "RFC 8415 15/18.2.2: the exchange fails once the client has "
+                                          f"transmitted the Request REQ_MAX_RC ({REQ.mrc}) times",
+                f"at most {REQ.mrc} transmissions", f"transmission {index} at "
+                f"{seconds(nxt.time - first.time)} after the first")
+        require(rt in window, "RFC 8415 15: RT = IRT + RAND*IRT, then 2*RTprev + RAND*RTprev, capped by MRT "
+                              f"(REQ_TIMEOUT {REQ.irt:.0f} s, REQ_MAX_RT {REQ.mrt:.0f} s)",
+                f"transmission {index} {window} after the previous one", seconds(rt))
+        window = Window(next_rt_window(REQ, rt - tol).low - tol, next_rt_window(REQ, rt + tol).high + tol)
+    if len(requests) < REQ.mrc:
+        renamed = [m for m in lab.sent(REQUEST, after=requests[-1]) if to_chosen(m) and m.xid != first.xid]
+        require(not renamed, "RFC 8415 16.1: a client MUST leave the transaction ID unchanged in retransmissions",
+                f"retransmissions with xid 0x{first.xid:06x}", f"xid 0x{renamed[0].xid:06x}" if renamed else "")
+    intervals = [b.time - a.time for a, b in zip(requests, requests[1:])]
+    lab.record("request_rts", ", ".join(seconds(rt) for rt in intervals))
+    require(len(requests) == REQ.mrc, "RFC 8415 18.2.2/15: the client retransmits the unanswered Request until "
+                                      f"REQ_MAX_RC ({REQ.mrc}) transmissions",
+            f"{REQ.mrc} transmissions", f"{len(requests)}, the last {seconds(requests[-1].time - first.time)} after "
+            "the first")
+    after = lab.timeline.messages(lambda m: lab.from_dut(m) and m.time > requests[-1].time
+                                  and (m.msg_type == SOLICIT or (m.msg_type == REQUEST and not to_chosen(m))))
+    action = ("Request to " + other.name if after and after[0].msg_type == REQUEST else
+              "Solicit" if after else "nothing (terminated)")
+    lab.record("after_failure", f"{action}" + (f" {seconds(after[0].time - requests[-1].time)} after the last "
+                                               "Request" if after else ""))
