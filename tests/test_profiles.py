@@ -24,7 +24,10 @@ def write(tmp_path, text):
 @pytest.mark.parametrize("path", PROFILES, ids=lambda p: p.name)
 def test_shipped_profiles_load(path):
     profile = profiles.load(path)
-    assert profile.role == "client" and profile.capabilities["ia_na"]
+    if profile.role == "client":  # something to be configured with, or every case would SKIP
+        assert any(profile.capabilities[name] for name in ("ia_na", "ia_pd", "stateless"))
+    else:
+        assert profile.role == "relay"
 
 
 def test_defaults(tmp_path):
