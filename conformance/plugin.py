@@ -93,7 +93,9 @@ def dut_profile(request):
 
 @pytest.fixture
 def lab(request, dut_profile):
-    """A client testbed for this case; skipped where the profile lacks the role or capabilities it needs."""
+    """A client or relay testbed for this case, as its role says; skipped where the profile lacks the role or
+    capabilities it needs."""
+    from .relaybed import RelayTestbed
     from .testbed import ClientTestbed
     info = _info(request.node)
     if info is not None:
@@ -103,7 +105,8 @@ def lab(request, dut_profile):
         if missing:
             pytest.skip(f"the profile does not declare {', '.join(missing)}")
     name = case_name(request.node) if info else request.node.name
-    testbed = ClientTestbed(dut_profile, evidence.case_dir(_state(request.config)["report_dir"], dut_profile, name))
+    kind = RelayTestbed if info is not None and info.role == "relay" else ClientTestbed
+    testbed = kind(dut_profile, evidence.case_dir(_state(request.config)["report_dir"], dut_profile, name))
     request.node.stash[_TESTBED] = testbed
     yield testbed
     testbed.close()

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from ..lab import netns
-from .profile import Profile
+from .profile import Profile, RelayWiring
 
 MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
 TEMPLATE_TOKENS = ("@IFACE@", "@STATE@", "@FIXTURES@")
@@ -26,8 +26,10 @@ def render_template(source: Path, values: dict[str, str]) -> str:
 
 
 class ProcessDut:
-    def __init__(self, profile: Profile, namespace: str, iface: str, state_dir: Path, log_path: Path):
+    def __init__(self, profile: Profile, namespace: str, iface: str, state_dir: Path, log_path: Path,
+                 wiring: RelayWiring | None = None):
         self.profile = profile
+        self.wiring = wiring  # a relay's interfaces and destinations
         self.namespace = namespace
         self.iface = iface
         self.state_dir = state_dir
@@ -36,14 +38,14 @@ class ProcessDut:
         self.started_at: float | None = None
 
     def _prepare(self) -> list[str]:
-        values = self.profile.placeholders(self.iface, self.state_dir)
+        values = self.profile.placeholders(self.iface, self.state_dir, self.wiring)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         for name, source in self.profile.templates.items():
             target = self.state_dir / name
             target.write_text(render_template(Path(source.format(**values)), values))
             target.chmod(0o644)
         (self.state_dir / "resolv.conf").write_text("# private to the DUT\n")
-        return [part.format(**values) for part in self.profile.command]
+        return self.profile.arguments(values, self.wiring)
 
     def _enter(self) -> None:
         """Runs in the child between fork and exec."""

@@ -1,5 +1,11 @@
-"""DUT profiles (TOML): load, validate, refuse with the file, the key and what is wrong, before anything is created."""
+"""DUT profiles (TOML): load, validate, refuse with the file, the key and what is wrong, before anything is created.
+
+A relay's command has groups: a nested list of arguments repeated once per client-side interface ({lower},
+{lower_address}), once per destination ({destination}), or once per pair when it names both, so one profile
+configures as many interfaces and destinations as a case needs.
+"""
 import shutil
+import string
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -9,7 +15,9 @@ from ..errors import UsageError
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES_DIR = PROJECT_DIR / "fixtures"
-CAPABILITIES = ("ia_na", "ia_pd", "stateless")
+CAPABILITIES = ("ia_na", "ia_pd", "stateless", "multicast_destination")
+LOWER_KEYS = frozenset({"lower", "lower_address"})  # one value per client-side interface of a relay
+DESTINATION_KEYS = frozenset({"destination"})       # one value per destination a relay forwards to
 DEFAULT_TOLERANCE = 0.05  # seconds of scheduling noise allowed around RFC windows (README: Timing)
 
 
@@ -25,12 +33,41 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class RelayWiring:
+    """Where the lab put a relay DUT: its client-side interfaces with their global addresses, its upstream interface
+    with its address, and the destinations it is to forward to, in order."""
+
+    lowers: tuple[tuple[str, str], ...]
+    upper: str
+    upper_address: str
+    destinations: tuple[str, ...]
+
+    def values(self) -> dict[str, str]:
+        return {"upper": self.upper, "upper_address": self.upper_address}
+
+    def repetitions(self, keys: set[str]) -> list[dict[str, str]]:
+        """The values of each repetition of a group that names `keys`."""
+        lowers = [{"lower": i, "lower_address": a} for i, a in self.lowers] if keys & LOWER_KEYS else [{}]
+        destinations = [{"destination": d} for d in self.destinations] if keys & DESTINATION_KEYS else [{}]
+        return [{**lower, **destination} for lower in lowers for destination in destinations]
+
+
+def _args(part: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (part,) if isinstance(part, str) else part
+
+
+def _keys(part: str | tuple[str, ...]) -> set[str]:
+    """The placeholder names in a command part (ValueError for a malformed one)."""
+    return {name for arg in _args(part) for _, name, _, _ in string.Formatter().parse(arg) if name}
+
+
+@dataclass(frozen=True)
 class Profile:
     path: Path
     name: str
     role: str
     attach: str
-    command: tuple[str, ...]
+    command: tuple[str | tuple[str, ...], ...]  # a tuple is a relay's group (module docstring)
     templates: dict[str, str] = field(default_factory=dict)
     private_dirs: tuple[str, ...] = ()
     stop_timeout: float = 3.0
@@ -41,9 +78,21 @@ class Profile:
     def slug(self) -> str:
         return self.path.stem
 
-    def placeholders(self, iface: str, state: Path) -> dict[str, str]:
+    def placeholders(self, iface: str, state: Path, wiring: RelayWiring | None = None) -> dict[str, str]:
         return {"iface": iface, "state": str(state), "fixtures": str(FIXTURES_DIR),
-                "profile_dir": str(self.path.parent), "python": sys.executable}
+                "profile_dir": str(self.path.parent), "python": sys.executable,
+                **(wiring.values() if wiring else {})}
+
+    def arguments(self, values: dict[str, str], wiring: RelayWiring | None = None) -> list[str]:
+        """The command line with placeholders filled in and each group repeated as the wiring asks."""
+        out: list[str] = []
+        for part in self.command:
+            if isinstance(part, str):
+                out.append(part.format(**values))
+                continue
+            for repetition in wiring.repetitions(_keys(part)):
+                out += [arg.format(**values, **repetition) for arg in part]
+        return out
 
 
 _SCHEMA = {
@@ -87,9 +136,8 @@ def load(path: str | Path) -> Profile:
         raise ProfileError(path, "dut.role", f"must be 'client' or 'relay', not {dut['role']!r}")
     if dut["attach"] != "process":
         raise ProfileError(path, "dut.attach", f"{dut['attach']!r} is not supported yet; use 'process'")
-    command = dut["command"]
-    if not command or not all(isinstance(part, str) for part in command):
-        raise ProfileError(path, "dut.command", "must be a non-empty list of strings")
+    command = [tuple(part) if isinstance(part, list) else part for part in dut["command"]]
+    _check_command(path, dut["role"], command)
     if not all(isinstance(v, str) for v in dut.get("templates", {}).values()):
         raise ProfileError(path, "dut.templates", "values must be file paths (strings)")
     tolerance = float(timing.get("tolerance", DEFAULT_TOLERANCE))
@@ -105,15 +153,50 @@ def load(path: str | Path) -> Profile:
     return profile
 
 
+def _check_command(path: Path, role: str, command: list) -> None:
+    """Strings, and for a relay groups of strings that name per-interface or per-destination placeholders (and
+    those placeholders only inside groups); a relay must be told its client-side interfaces and destinations."""
+    if not command or not isinstance(command[0], str) or not all(
+            isinstance(part, str) or (isinstance(part, tuple) and part and all(isinstance(a, str) for a in part))
+            for part in command):
+        raise ProfileError(path, "dut.command", "must be a non-empty list of strings, starting with the program"
+                                                + (" (and, for a relay, groups: lists of strings)" if role == "relay"
+                                                   else ""))
+    groups = [part for part in command if not isinstance(part, str)]
+    if groups and role != "relay":
+        raise ProfileError(path, "dut.command", "argument groups (nested lists) are for relay profiles")
+    repeated = LOWER_KEYS | DESTINATION_KEYS
+    for part in command:
+        try:
+            keys = _keys(part)
+        except ValueError as exc:
+            raise ProfileError(path, "dut.command", f"bad placeholder in {part!r} ({exc})") from None
+        if isinstance(part, str) and keys & repeated:
+            raise ProfileError(path, "dut.command", f"{part!r}: {{{', '.join(sorted(keys & repeated))}}} has one "
+                                                    "value per interface or destination: put it in a group")
+        if not isinstance(part, str) and not keys & repeated:
+            raise ProfileError(path, "dut.command", f"group {list(part)!r} names none of "
+                                                    f"{', '.join('{' + k + '}' for k in sorted(repeated))}")
+    if role == "relay":
+        named = set().union(*map(_keys, groups))
+        for keys, what in ((LOWER_KEYS, "client-side interfaces ({lower} or {lower_address})"),
+                           (DESTINATION_KEYS, "destinations ({destination})")):
+            if not named & keys:
+                raise ProfileError(path, "dut.command", f"a relay command must name its {what} in a group")
+
+
 def _check_files(profile: Profile) -> None:
     """The program and the template files must exist: a missing program is bad input (exit 2), found now."""
-    values = profile.placeholders("IFACE", Path("STATE"))
+    wiring = RelayWiring((("LOWER", "LOWER_ADDRESS"),), "UPPER", "UPPER_ADDRESS", ("DESTINATION",))
+    values = profile.placeholders("IFACE", Path("STATE"), wiring if profile.role == "relay" else None)
     for part in profile.command:
         try:
-            part.format(**values)
+            for arg in _args(part):
+                arg.format(**values, **wiring.repetitions(_keys(part))[0])
         except (KeyError, IndexError, ValueError) as exc:
+            known = sorted(values) + (sorted(LOWER_KEYS | DESTINATION_KEYS) if profile.role == "relay" else [])
             raise ProfileError(profile.path, "dut.command",
-                               f"bad placeholder in {part!r} ({exc}); known: {', '.join(values)}") from None
+                               f"bad placeholder in {part!r} ({exc}); known: {', '.join(known)}") from None
     program = profile.command[0].format(**values)
     if shutil.which(program) is None:
         raise ProfileError(profile.path, "dut.command", f"program {program!r} not found (is its package installed?)")

@@ -4,6 +4,7 @@ import time
 from typing import Callable
 
 from ..wire import duid
+from ..wire.codec import MalformedMessage
 from ..wire.frame import Message
 
 Predicate = Callable[[Message], bool]
@@ -37,8 +38,9 @@ class Timeline:
                 self._changed.wait(min(remaining, 0.1))
 
     def render(self) -> str:
-        """One line a message: `+1.043s  fe80::1 -> ff02::1:2  SOLICIT xid=0x3a1f2c ...`."""
-        messages = self.messages()
+        """One line a message: `+1.043s  fe80::1 -> ff02::1:2  SOLICIT xid=0x3a1f2c ...`, in capture-time order
+        (captures on several links hand their messages over independently)."""
+        messages = sorted(self.messages(), key=lambda m: m.time)
         origin = self.origin if self.origin is not None else (messages[0].time if messages else 0.0)
         return "".join(f"{format_message(m, origin)}\n" for m in messages)
 
@@ -49,11 +51,8 @@ def format_message(m: Message, origin: float) -> str:
         return f"{head} ({m.error})"
     parts = [head]
     if m.dhcp.is_relay:
-        parts.append(f"hop={m.hop_count} link={m.link_address} peer={m.peer_address}")
-        inner = m.relay_message
-        if inner is not None:
-            parts.append(f"[{inner.name} xid=0x{inner.xid:06x}]")
-        return " ".join(parts)
+        hop_limit = f" hlim={m.hop_limit}" if m.dst.startswith("ff") else ""  # relaying to multicast: RFC 8415 19
+        return f"{head} {_relay_layers(m.dhcp)}{hop_limit}"
     parts.append(f"xid=0x{m.xid:06x}")
     if m.client_id is not None:
         parts.append(f"cid={duid.describe(m.client_id)}")
@@ -70,3 +69,15 @@ def format_message(m: Message, origin: float) -> str:
     if m.status is not None:
         parts.append(f"status={m.status}")
     return " ".join(parts)
+
+
+def _relay_layers(relay) -> str:
+    """`hop=0 link=... peer=... [SOLICIT xid=0x3a1f2c]`, one bracket per layer a relay message wraps."""
+    text = f"hop={relay.hop_count} link={relay.link_address} peer={relay.peer_address}"
+    try:
+        inner = relay.relay_message
+    except MalformedMessage as exc:  # a relay may wrap what a client sent, however broken
+        return f"{text} [MALFORMED ({exc})]"
+    if inner is None:
+        return text
+    return f"{text} [{inner.name} {_relay_layers(inner) if inner.is_relay else f'xid=0x{inner.xid:06x}'}]"

@@ -1,7 +1,9 @@
 """A scripted DHCPv6 server on a lab link: scapy layer-2 socket in its own namespace, RFC 8415 answers from
-ServerLogic, and the script's preference, Advertise delay and outages applied on top."""
+ServerLogic, and the script's preference, Advertise delay and outages applied on top. Behind a relay it also answers
+Relay-forwards sent to its global address or to All_DHCP_Servers."""
 import select
 import socket
+import struct
 import threading
 import time
 
@@ -10,6 +12,7 @@ from scapy.arch.linux import L2Socket
 from ..lab import netns
 from ..lab.topology import Host
 from ..wire import constants as c
+from ..wire.codec import innermost
 from ..wire.duid import duid_ll
 from ..wire.frame import build_frame, decode_frame
 from .logic import ServerLogic
@@ -28,6 +31,7 @@ class FakeServer:
         self._silences: list[tuple[float, float | None]] = []  # outages a case orders as it goes (wall clock)
         self._timers: list[threading.Timer] = []
         self._stop = threading.Event()
+        self.address: str | None = None  # global address, once it serves relays
         with netns.inside(host.namespace):
             self._l2 = L2Socket(iface=self.port.iface, promisc=False)
             # Bound so unicast to 547 meets a socket rather than an ICMPv6 port-unreachable; read through _l2.
@@ -40,6 +44,15 @@ class FakeServer:
         """Go silent from `start` (now) until `end` (for ever), capture-clock times: an outage a case orders after
         an event, such as the moment the DUT got bound."""
         self._silences.append((time.time() if start is None else start, end))
+
+    def serve_relays(self, address: str) -> None:
+        """Answer Relay-forwards sent to `address` (a global address the lab put on this server's port) or to
+        All_DHCP_Servers, which it joins, with Relay-replies from `address` (RFC 8415 18.3.10)."""
+        with netns.inside(self.host.namespace):
+            index = socket.if_nametoindex(self.port.iface)
+        group = socket.inet_pton(socket.AF_INET6, c.ALL_DHCP_SERVERS) + struct.pack("@I", index)
+        self._udp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, group)
+        self.address = address
 
     def silent(self, now: float) -> bool:
         if any(start <= now and (end is None or now < end) for start, end in self._silences):
@@ -63,8 +76,17 @@ class FakeServer:
                 and message.dst in (c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS, self.port.link_local)
                 and message.src_mac != self.port.mac)
 
+    def _relayed_to_me(self, message) -> bool:
+        return (self.address is not None and message.msg_type == c.RELAY_FORW and message.dport == c.SERVER_PORT
+                and message.dst in (self.address, c.ALL_DHCP_SERVERS, c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS)
+                and message.src_mac != self.port.mac)
+
     def _handle(self, frame: bytes) -> None:
         message = decode_frame(frame, time.time())
+        if message is not None and self._relayed_to_me(message):
+            if not self.silent(time.time()):
+                self._answer_relay(message)
+            return
         if message is None or not self._for_me(message) or self.silent(time.time()):
             return
         payload = self.logic.answer(message.dhcp)
@@ -72,7 +94,19 @@ class FakeServer:
             return
         reply = build_frame(self.port.mac, message.src_mac, self.port.link_local, message.src,
                             c.SERVER_PORT, message.sport, payload)
-        delay = self.script.advertise_delay if message.msg_type == c.SOLICIT else 0.0
+        self._dispatch(reply, self.script.advertise_delay if message.msg_type == c.SOLICIT else 0.0)
+
+    def _answer_relay(self, message) -> None:
+        """The Relay-reply goes to the relay's source address, port 547 (RFC 8415 7.2, 18.3.10)."""
+        payload = self.logic.answer_relayed(message.dhcp)
+        if payload is None:
+            return
+        reply = build_frame(self.port.mac, message.src_mac, self.address, message.src, c.SERVER_PORT,
+                            c.SERVER_PORT, payload)
+        solicit = innermost(message.dhcp.raw)[:1] == bytes([c.SOLICIT])
+        self._dispatch(reply, self.script.advertise_delay if solicit else 0.0)
+
+    def _dispatch(self, reply: bytes, delay: float) -> None:
         if delay > 0:
             timer = threading.Timer(delay, self._send, (reply,))
             timer.daemon = True

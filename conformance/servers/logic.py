@@ -47,6 +47,24 @@ class ServerLogic:
             head.append(codec.preference(self.script.preference))
         return codec.encode(msg_type, msg.xid, head + options)
 
+    def answer_relayed(self, forward: Dhcp6) -> bytes | None:
+        """The Relay-reply to a Relay-forward (RFC 8415 18.3.10, 19.3): the answer to the client message at its core,
+        wrapped once per relay level with hop-count, link-address and peer-address copied and the Interface-Id
+        option echoed (RFC 8415 21.18); None where the client message gets no answer or does not decode."""
+        try:
+            inner = forward.relay_message
+            if inner is None:
+                return None
+            payload = self.answer_relayed(inner) if inner.msg_type == c.RELAY_FORW else self.answer(inner)
+        except codec.MalformedMessage:  # a relay passes on what a client sent, however broken
+            return None
+        if payload is None:
+            return None
+        echoed = forward.option(c.OPT_INTERFACE_ID)
+        options = ([] if echoed is None else [codec.interface_id(echoed)]) + [codec.relay_msg(payload)]
+        return codec.encode_relay(c.RELAY_REPL, forward.hop_count, forward.link_address, forward.peer_address,
+                                  options)
+
     def _pool(self, kind: str):
         return self.script.pd_pool if kind == "pd" else self.script.pool
 

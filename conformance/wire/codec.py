@@ -207,3 +207,22 @@ def encode_ia(value: IA) -> bytes:
 
 def relay_msg(inner: bytes) -> bytes:
     return option(c.OPT_RELAY_MSG, inner)
+
+
+def interface_id(value: bytes) -> bytes:
+    return option(c.OPT_INTERFACE_ID, value)
+
+
+def innermost(payload: bytes) -> bytes:
+    """The message at the core of a (possibly nested) Relay-forward or Relay-reply payload: unwrapped layer by
+    layer as long as each layer reads as a relay message with a Relay Message option, so what a relay wrapped
+    can be matched to what a peer sent even when some layer is malformed."""
+    while len(payload) >= 34 and payload[0] in (c.RELAY_FORW, c.RELAY_REPL):
+        try:
+            inner = _first(parse_options(payload[34:]), c.OPT_RELAY_MSG)
+        except MalformedMessage:
+            return payload
+        if inner is None:
+            return payload
+        payload = inner
+    return payload

@@ -1,5 +1,5 @@
 """DHCPv6 inside Ethernet/IPv6/UDP frames: decode a captured frame, build one to send at layer 2."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scapy.layers.inet import UDP
 from scapy.layers.inet6 import IPv6
@@ -23,6 +23,8 @@ class Message:
     dhcp: Dhcp6 | None
     error: str | None = None  # why the UDP payload did not decode
     link: str = ""
+    payload: bytes = field(default=b"", repr=False)  # the UDP payload as sent, decoded or not
+    hop_limit: int | None = None  # of the IPv6 header
 
     @property
     def msg_type(self) -> int | None:
@@ -54,7 +56,8 @@ def decode_frame(frame: bytes, time: float, link: str = "") -> Message | None:
     except MalformedMessage as exc:
         dhcp, error = None, str(exc)
     ip6 = ether[IPv6]
-    return Message(time, ether.src, ether.dst, ip6.src, ip6.dst, udp.sport, udp.dport, dhcp, error, link)
+    return Message(time, ether.src, ether.dst, ip6.src, ip6.dst, udp.sport, udp.dport, dhcp, error, link, payload,
+                   ip6.hlim)
 
 
 def multicast_mac(address: str) -> str:

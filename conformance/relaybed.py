@@ -1,0 +1,197 @@
+"""What a relay case works with: the relay DUT between a client link (fake clients, a fake downstream relay) and an
+upstream link (fake servers at global addresses), a capture on the DUT's port on each link, and the DUT itself.
+
+Cases call it `lab`, as client cases do: `lab.server()`, `lab.client()`, `lab.start_dut()`, then they send through
+the peers and judge what the DUT put on its links. Every time it hands out is a kernel capture timestamp.
+"""
+import time
+
+from .dut.process import ProcessDut
+from .dut.profile import Profile, RelayWiring
+from .lab.topology import Port
+from .peers.client import FakeClient
+from .peers.downstream import FakeRelay
+from .peers.peer import Peer
+from .results import HarnessError
+from .servers.fake_server import FakeServer
+from .servers.script import ServerScript
+from .testbed import CAPTURE_SLACK, DUT_START_TIMEOUT, Testbed, default_pool
+from .wire import constants as c
+from .wire.codec import innermost
+from .wire.frame import Message
+from .wire.timing import RAND, RFC8415
+
+CLIENT, UPSTREAM = "client", "upstream"
+PREFIXES = {CLIENT: "2001:db8:a::", "client2": "2001:db8:b::", UPSTREAM: "2001:db8:ff::"}  # a /64 per link
+DOWNSTREAM_RELAY = "2001:db8:a::2"
+# A relay has no deadline in RFC 8415; a message it passes on later than the earliest end of a client's first
+# retransmission timeout (the shortest IRT of section 7.6, less RAND, section 15) may arrive after the client has sent
+# it again.
+RELAY_WITHIN = min(params.irt for params in RFC8415.values()) * (1 - RAND)
+PROBE_EVERY = 0.2  # seconds between the Solicits that find out when the relay is up
+
+
+def same_message(relayed: bytes, sent: bytes) -> bool:
+    """Whether `relayed` is `sent` as far as identity goes: the same type and transaction ID at the core of any relay
+    layers (a relay that alters a message still relayed it), or the same bytes for something too short to have one."""
+    core, mine = innermost(relayed), innermost(sent)
+    return core[:4] == mine[:4] if len(mine) >= 4 else core == mine
+
+
+class RelayTestbed(Testbed):
+    """A relay DUT with a port on the client link (more client links on demand) and on the upstream link; it has
+    the global address ::1 of each link's prefix and is captured at its bridge port on each."""
+
+    def __init__(self, profile: Profile, evidence_dir):
+        self.peers: list[Peer] = []
+        super().__init__(profile, evidence_dir)
+
+    def _build(self) -> None:
+        self.dut_host = self.lab.add_host("dut", links=(CLIENT, UPSTREAM))
+        for link in (CLIENT, UPSTREAM):
+            self._wire(link)
+
+    def _wire(self, link: str) -> None:
+        self.lab.add_address(self.dut_host, link, self.address(link))
+        self.capture(self.lab.switch, self.dut_host.port(link).bridge_port, link)
+
+    def address(self, link: str) -> str:
+        """The DUT's global address on `link`."""
+        return PREFIXES[link] + "1"
+
+    def port(self, link: str) -> Port:
+        return self.dut_host.port(link)
+
+    @property
+    def client_links(self) -> list[str]:
+        return [link for link in self.dut_host.ports if link != UPSTREAM]
+
+    # scenario -------------------------------------------------------------------------------------------------
+    def client(self, link: str = CLIENT) -> FakeClient:
+        """A fake client on `link`; a link the DUT is not on yet gets a port of the DUT (before start_dut)."""
+        if link not in self.dut_host.ports:
+            if self.dut is not None:
+                raise ValueError(f"client link {link} added after the DUT started")
+            self.lab.attach(self.dut_host, link)
+            self._wire(link)
+        name = f"c{len(self.peers) + 1}"
+        peer = FakeClient(name, self.lab.add_host(name, links=(link,)), link)
+        self.peers.append(peer)
+        return peer
+
+    def downstream_relay(self) -> FakeRelay:
+        """A fake relay on the client link that has the DUT's address there as its destination."""
+        name = f"r{len(self.peers) + 1}"
+        host = self.lab.add_host(name, links=(CLIENT,))
+        self.lab.add_address(host, CLIENT, DOWNSTREAM_RELAY)
+        peer = FakeRelay(name, host, CLIENT, DOWNSTREAM_RELAY, self.port(CLIENT).mac, self.address(CLIENT))
+        self.peers.append(peer)
+        return peer
+
+    def server(self, **script) -> FakeServer:
+        """A fake server on the upstream link at 2001:db8:ff::10n, answering Relay-forwards, with its own prefix
+        unless the script names a pool."""
+        index = len(self.servers) + 1
+        script.setdefault("pool", default_pool(index))
+        host = self.lab.add_host(f"s{index}", links=(UPSTREAM,))
+        address = f"{PREFIXES[UPSTREAM]}{0x100 + index:x}"
+        self.lab.add_address(host, UPSTREAM, address)
+        server = FakeServer(f"s{index}", host, ServerScript(**script), link=UPSTREAM)
+        server.serve_relays(address)
+        self.servers.append(server)
+        return server
+
+    def unplug(self, server: FakeServer) -> None:
+        """The server drops off the upstream link, as a crashed or disconnected server does."""
+        self.lab.set_port_up(server.host, UPSTREAM, False)
+
+    def plug(self, server: FakeServer) -> None:
+        self.lab.set_port_up(server.host, UPSTREAM, True)
+
+    def start_dut(self, destinations: list[str] | None = None) -> None:
+        """Start the relay, told to forward to `destinations` (the servers' addresses, in order, by default), and
+        wait until it relays a client's Solicit: a relay says nothing before it has something to relay."""
+        lowers = tuple((self.port(link).iface, self.address(link)) for link in self.client_links)
+        wiring = RelayWiring(lowers, self.port(UPSTREAM).iface, self.address(UPSTREAM),
+                             tuple(destinations or [server.address for server in self.servers]))
+        self.dut = ProcessDut(self.profile, self.dut_host.namespace, lowers[0][0], self.state_dir,
+                              self.evidence_dir / "dut.log", wiring)
+        for link in self.dut_host.ports:
+            self.lab.wait_link_local(self.dut_host, link)
+        self.dut.start()
+        self.timeline.origin = self.dut.started_at
+        for server in self.servers:
+            server.started_at = self.dut.started_at
+        self._await_relaying()
+
+    def _await_relaying(self) -> None:
+        prober = next((p for p in self.peers if isinstance(p, FakeClient) and p.port.link == CLIENT), None)
+        prober = prober or self.client()
+        probes: list[bytes] = []
+        while time.time() < self.dut.started_at + DUT_START_TIMEOUT:
+            probes.append(prober.send(prober.message(c.SOLICIT)))
+            if self.timeline.wait_for(lambda m: self.from_dut(m, UPSTREAM) and m.msg_type == c.RELAY_FORW
+                                      and any(same_message(m.payload, probe) for probe in probes), PROBE_EVERY):
+                return
+            if self.dut.exited() is not None:
+                raise HarnessError(f"the relay exited with status {self.dut.exited()} before relaying anything; "
+                                   f"see {self.evidence_dir / 'dut.log'}")
+        raise HarnessError(f"the relay relayed no client Solicit within {DUT_START_TIMEOUT} s of its start; is the "
+                           f"profile's command right? see {self.evidence_dir / 'dut.log'}")
+
+    # observation ----------------------------------------------------------------------------------------------
+    def from_dut(self, message: Message, link: str) -> bool:
+        return message.link == link and message.src_mac == self.port(link).mac
+
+    def arrived(self, payload: bytes, link: str = CLIENT) -> Message:
+        """The capture of what a peer sent, on the DUT's port: the moment the relay got it."""
+        found = self.timeline.wait_for(lambda m: m.link == link and not self.from_dut(m, link)
+                                       and m.payload == payload, timeout=2.0)
+        if found is None:
+            raise HarnessError(f"a fake peer's message never appeared on the {link} link")
+        return found
+
+    def deadline(self, message: Message, hops: int = 1) -> float:
+        """When the relay must have passed on what arrived with `message`: RELAY_WITHIN plus tolerance, per hop
+        through the relay (a reply to a relayed message has come through it twice)."""
+        return message.time + hops * (RELAY_WITHIN + self.tolerance)
+
+    def settle(self, last: Message, hops: int = 1) -> float:
+        """Let the lab run until `last`'s deadline has passed; returns the deadline."""
+        deadline = self.deadline(last, hops)
+        self.wait_until(deadline + CAPTURE_SLACK)
+        return deadline
+
+    def forwards(self, sent: Message, to: str | None = None) -> list[Message]:
+        """Whatever the DUT put on the upstream link (to destination `to`) carrying `sent`, by `sent`'s deadline, in
+        capture order."""
+        deadline = self.deadline(sent)
+        return sorted(self.timeline.messages(
+            lambda m: self.from_dut(m, UPSTREAM) and (to is None or m.dst == to) and sent.time <= m.time <= deadline
+            and same_message(m.payload, sent.payload)), key=lambda m: m.time)
+
+    def relay_forwards(self, sent: Message, to: str | None = None) -> list[Message]:
+        return [m for m in self.forwards(sent, to) if m.msg_type == c.RELAY_FORW]
+
+    def relay_replies(self, sent: Message) -> list[Message]:
+        """The Relay-replies the fake servers sent the DUT in answer to `sent` (same transaction ID at the core), in
+        capture order."""
+        servers = {server.port.mac for server in self.servers}
+        return sorted(self.timeline.messages(
+            lambda m: m.link == UPSTREAM and m.src_mac in servers and m.msg_type == c.RELAY_REPL
+            and m.time >= sent.time and innermost(m.payload)[1:4] == innermost(sent.payload)[1:4]),
+            key=lambda m: m.time)
+
+    def delivered(self, reply: Message, link: str) -> list[Message]:
+        """What the DUT sent on client-side `link`, by `reply`'s deadline, carrying the message in `reply`'s Relay
+        Message option (same type and transaction ID at the core; the bytes are the case's to compare)."""
+        deadline = self.deadline(reply)
+        return sorted(self.timeline.messages(
+            lambda m: self.from_dut(m, link) and reply.time <= m.time <= deadline
+            and same_message(m.payload, reply.payload)), key=lambda m: m.time)
+
+    def close(self) -> None:
+        peers, self.peers = self.peers, []
+        for peer in peers:
+            peer.stop()
+        super().close()

@@ -1,0 +1,78 @@
+"""Every relay case must FAIL a relay with the defect it exists to catch, and PASS the same relay without it.
+
+The control relay (tests/controls/scapy_relay.py) is a real process in the relay's namespace, judged through the
+command line like any relay DUT, through a profile written here the way a user writes one.
+"""
+import pytest
+
+from conftest import CONTROLS, junit_outcomes, run_cli
+
+pytestmark = pytest.mark.lab
+
+CASES = ["R-FWD-ALL", "R-FWD-FORMAT", "R-FWD-OUTAGE", "R-FWD-UNKNOWN", "R-FWD-MCAST", "R-REPLY-DELIVER",
+         "R-IFACE-ID", "R-CHAIN", "R-HOP-LIMIT", "R-NO-SERVER-MSG", "R-MALFORMED"]
+
+# defect -> the cases it must fail (each one also fails others; these are the ones it exists for)
+EXPECTED_FAILURES = {
+    "first-only": ["R-FWD-ALL", "R-FWD-OUTAGE"],
+    "alter-inner": ["R-FWD-FORMAT", "R-CHAIN"],
+    "alter-reply": ["R-REPLY-DELIVER"],
+    "wrong-peer": ["R-FWD-FORMAT"],
+    "ignore-hop-limit": ["R-HOP-LIMIT"],
+    "no-hop-increment": ["R-CHAIN"],
+    "drop-replies": ["R-REPLY-DELIVER"],
+    "forward-server-msgs": ["R-NO-SERVER-MSG"],
+    "die-on-malformed": ["R-MALFORMED"],
+    "forget-silent": ["R-FWD-OUTAGE"],
+    "wrong-iface": ["R-IFACE-ID"],
+    "drop-unknown": ["R-FWD-UNKNOWN"],
+    "mcast-hop-limit-1": ["R-FWD-MCAST"],
+}
+
+
+def relay_profile(folder, defect: str):
+    """A profile for the control relay with `defect` ("none" for the correct relay)."""
+    path = folder / f"control-relay-{defect}.toml"
+    path.write_text(f"""[dut]
+name = "control relay ({defect})"
+role = "relay"
+attach = "process"
+command = ["{{python}}", "{CONTROLS / 'scapy_relay.py'}", "--upper", "{{upper}}", "{{upper_address}}",
+           ["--lower", "{{lower}}", "{{lower_address}}"], ["--destination", "{{destination}}"], "--defect", "{defect}"]
+stop_timeout = 2
+
+[capabilities]
+multicast_destination = true
+""")
+    return path
+
+
+def _judge(tmp_path, defect, cases):
+    junit = tmp_path / "junit.xml"
+    args = ["run", "--profile", str(relay_profile(tmp_path, defect)), "--report-dir", str(tmp_path / "reports"),
+            "--junit", str(junit)]
+    for case_id in cases:
+        args += ["--case", case_id]
+    result = run_cli(*args)
+    return result, junit_outcomes(junit)
+
+
+def test_correct_relay_passes_every_case(tmp_path):
+    result, outcomes = _judge(tmp_path, "none", CASES)
+    assert {cid: o["outcome"] for cid, o in outcomes.items()} == {cid: "PASS" for cid in CASES}, result.stdout
+    assert result.returncode == 0
+
+
+@pytest.mark.parametrize("defect", sorted(EXPECTED_FAILURES))
+def test_defect_fails_its_cases(tmp_path, defect):
+    cases = EXPECTED_FAILURES[defect]
+    result, outcomes = _judge(tmp_path, defect, cases)
+    assert {cid: o["outcome"] for cid, o in outcomes.items()} == {cid: "FAIL" for cid in cases}, result.stdout
+    assert result.returncode == 1
+
+
+def test_every_relay_case_has_a_control():
+    from conformance import caseinfo
+    covered = {cid for cases in EXPECTED_FAILURES.values() for cid in cases}
+    relay_cases = {cid for cid, info in caseinfo.load_all().items() if info.role == "relay"}
+    assert relay_cases == covered == set(CASES)
