@@ -51,7 +51,9 @@ def _raise_interrupt(signum, frame):
 def cmd_run(args) -> int:
     import pytest
     from .lab import netns
-    profiles.load(args.profile)  # bad profile: exit 2 before anything exists
+    profile = profiles.load(args.profile)  # bad profile: exit 2 before anything exists
+    if args.via_relay:
+        profiles.composed(profile, profiles.load(args.via_relay))
     if args.case:
         caseinfo.select(args.case)
     unknown = set(args.model) - set(models.all_models())
@@ -66,6 +68,8 @@ def cmd_run(args) -> int:
         argv += ["--case", pattern]
     for model in args.model:
         argv += ["--model", model]
+    if args.via_relay:
+        argv += ["--via-relay", args.via_relay]
     if args.strict:
         argv.append("--dhcpv6-strict")
     if args.junit:
@@ -136,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--profile", required=True)
     run.add_argument("--case", action="append", default=[], help="case ID or glob (repeatable)")
     run.add_argument("--strict", action="store_true", help="a broken SHOULD counts as FAIL")
+    run.add_argument("--via-relay", metavar="RELAY_PROFILE",
+                     help="judge the client DUT behind this relay DUT, servers upstream (server-selection cases)")
     run.add_argument("--model", action="append", default=[],
                      help="RFC 6853 model for model-dependent cases: split, unique, identical (repeatable)")
     run.add_argument("--report-dir", default="reports")

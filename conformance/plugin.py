@@ -25,17 +25,21 @@ def pytest_addoption(parser):
     group.addoption("--dhcpv6-strict", action="store_true", help="a broken SHOULD (WARN) counts as FAIL")
     group.addoption("--report-dir", default="reports", help="folder for evidence and reports")
     group.addoption("--dhcpv6-junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml)")
+    group.addoption("--via-relay", help="relay DUT profile: judge the client DUT behind it (the cases that allow it)")
     group.addoption("--model", action="append", default=[],
                     help="RFC 6853 deployment model for model-dependent cases (repeatable; default: all)")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "dhcpv6_case(info): a conformance case")
+    config.addinivalue_line("markers", "behind_relay: a client case that can also be judged behind a relay DUT")
     path = config.getoption("--dut-profile")
     if not path:
         return
     try:
         profile = profiles.load(path)
+        if config.getoption("--via-relay"):
+            profile = profiles.composed(profile, profiles.load(config.getoption("--via-relay")))
         selected = caseinfo.select(config.getoption("--case")) if config.getoption("--case") else None
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -95,7 +99,7 @@ def dut_profile(request):
 def lab(request, dut_profile):
     """A client or relay testbed for this case, as its role says; skipped where the profile lacks the role or
     capabilities it needs."""
-    from .relaybed import RelayTestbed
+    from .relaybed import ClientBehindRelayTestbed, RelayTestbed
     from .testbed import ClientTestbed
     info = _info(request.node)
     if info is not None:
@@ -104,9 +108,14 @@ def lab(request, dut_profile):
         missing = info.missing(dut_profile.capabilities)
         if missing:
             pytest.skip(f"the profile does not declare {', '.join(missing)}")
+        if dut_profile.via and not request.node.get_closest_marker("behind_relay"):
+            pytest.skip("judged on a direct link only, not behind a relay")
     name = case_name(request.node) if info else request.node.name
-    kind = RelayTestbed if info is not None and info.role == "relay" else ClientTestbed
-    testbed = kind(dut_profile, evidence.case_dir(_state(request.config)["report_dir"], dut_profile, name))
+    folder = evidence.case_dir(_state(request.config)["report_dir"], dut_profile, name)
+    if dut_profile.via:
+        testbed = ClientBehindRelayTestbed(dut_profile, dut_profile.via, folder)
+    else:
+        testbed = (RelayTestbed if info is not None and info.role == "relay" else ClientTestbed)(dut_profile, folder)
     request.node.stash[_TESTBED] = testbed
     yield testbed
     testbed.close()
@@ -150,7 +159,7 @@ def pytest_runtest_makereport(item, call):
 def _result(item, info, state, so_far) -> CaseResult:
     profile = state["profile"]
     testbed = item.stash.get(_TESTBED, None)
-    result = CaseResult(case_id=case_name(item), profile=profile.name, outcome=so_far["outcome"], level=info.level,
+    result = CaseResult(case_id=case_name(item), profile=profile.label, outcome=so_far["outcome"], level=info.level,
                         rfc=info.rfc, title=info.title, message=so_far["message"], duration=so_far["duration"])
     if testbed is not None:
         result.measured = "; ".join(f"{k}={v}" for k, v in testbed.measurements.items())

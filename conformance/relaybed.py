@@ -15,7 +15,7 @@ from .peers.peer import Peer
 from .results import HarnessError
 from .servers.fake_server import FakeServer
 from .servers.script import ServerScript
-from .testbed import CAPTURE_SLACK, DUT_START_TIMEOUT, Testbed, default_pool
+from .testbed import CAPTURE_SLACK, DUT_START_TIMEOUT, ClientTestbed, Testbed, default_pool
 from .wire import constants as c
 from .wire.codec import innermost
 from .wire.frame import Message
@@ -36,6 +36,37 @@ def same_message(relayed: bytes, sent: bytes) -> bool:
     layers (a relay that alters a message still relayed it), or the same bytes for something too short to have one."""
     core, mine = innermost(relayed), innermost(sent)
     return core[:4] == mine[:4] if len(mine) >= 4 else core == mine
+
+
+def upstream_server(testbed: Testbed, **script) -> FakeServer:
+    """A fake server on the upstream link at 2001:db8:ff::10n, answering Relay-forwards, with its own prefix unless
+    the script names a pool."""
+    index = len(testbed.servers) + 1
+    script.setdefault("pool", default_pool(index))
+    host = testbed.lab.add_host(f"s{index}", links=(UPSTREAM,))
+    address = f"{PREFIXES[UPSTREAM]}{0x100 + index:x}"
+    testbed.lab.add_address(host, UPSTREAM, address)
+    server = FakeServer(f"s{index}", host, ServerScript(**script), link=UPSTREAM)
+    server.serve_relays(address)
+    testbed.servers.append(server)
+    return server
+
+
+def await_relaying(testbed: Testbed, relay: ProcessDut, upstream_mac: str, prober: FakeClient) -> None:
+    """Send Solicits from `prober` until the relay passes one upstream: a relay says nothing before it has something
+    to relay, and both reference relays drop what arrives in their first ~100 ms."""
+    probes: list[bytes] = []
+    while time.time() < relay.started_at + DUT_START_TIMEOUT:
+        probes.append(prober.send(prober.message(c.SOLICIT)))
+        if testbed.timeline.wait_for(lambda m: m.link == UPSTREAM and m.src_mac == upstream_mac
+                                     and m.msg_type == c.RELAY_FORW
+                                     and any(same_message(m.payload, probe) for probe in probes), PROBE_EVERY):
+            return
+        if relay.exited() is not None:
+            raise HarnessError(f"the relay exited with status {relay.exited()} before relaying anything; "
+                               f"see {relay.log_path}")
+    raise HarnessError(f"the relay relayed no client Solicit within {DUT_START_TIMEOUT} s of its start; is the "
+                       f"profile's command right? see {relay.log_path}")
 
 
 class RelayTestbed(Testbed):
@@ -89,17 +120,7 @@ class RelayTestbed(Testbed):
         return peer
 
     def server(self, **script) -> FakeServer:
-        """A fake server on the upstream link at 2001:db8:ff::10n, answering Relay-forwards, with its own prefix
-        unless the script names a pool."""
-        index = len(self.servers) + 1
-        script.setdefault("pool", default_pool(index))
-        host = self.lab.add_host(f"s{index}", links=(UPSTREAM,))
-        address = f"{PREFIXES[UPSTREAM]}{0x100 + index:x}"
-        self.lab.add_address(host, UPSTREAM, address)
-        server = FakeServer(f"s{index}", host, ServerScript(**script), link=UPSTREAM)
-        server.serve_relays(address)
-        self.servers.append(server)
-        return server
+        return upstream_server(self, **script)
 
     def unplug(self, server: FakeServer) -> None:
         """The server drops off the upstream link, as a crashed or disconnected server does."""
@@ -126,18 +147,7 @@ class RelayTestbed(Testbed):
 
     def _await_relaying(self) -> None:
         prober = next((p for p in self.peers if isinstance(p, FakeClient) and p.port.link == CLIENT), None)
-        prober = prober or self.client()
-        probes: list[bytes] = []
-        while time.time() < self.dut.started_at + DUT_START_TIMEOUT:
-            probes.append(prober.send(prober.message(c.SOLICIT)))
-            if self.timeline.wait_for(lambda m: self.from_dut(m, UPSTREAM) and m.msg_type == c.RELAY_FORW
-                                      and any(same_message(m.payload, probe) for probe in probes), PROBE_EVERY):
-                return
-            if self.dut.exited() is not None:
-                raise HarnessError(f"the relay exited with status {self.dut.exited()} before relaying anything; "
-                                   f"see {self.evidence_dir / 'dut.log'}")
-        raise HarnessError(f"the relay relayed no client Solicit within {DUT_START_TIMEOUT} s of its start; is the "
-                           f"profile's command right? see {self.evidence_dir / 'dut.log'}")
+        await_relaying(self, self.dut, self.port(UPSTREAM).mac, prober or self.client())
 
     # observation ----------------------------------------------------------------------------------------------
     def from_dut(self, message: Message, link: str) -> bool:
@@ -194,4 +204,54 @@ class RelayTestbed(Testbed):
         peers, self.peers = self.peers, []
         for peer in peers:
             peer.stop()
+        super().close()
+
+
+class ClientBehindRelayTestbed(ClientTestbed):
+    """A client DUT on the client link of a relay DUT, the fake servers upstream: RFC 6853's redundant servers as a
+    client behind a relay meets them. The client cases that allow it are judged on the client link, as on a direct
+    one; the relay's upstream port is captured too, for the evidence."""
+
+    def __init__(self, profile: Profile, relay_profile: Profile, evidence_dir):
+        self.relay_profile = relay_profile
+        self.relay: ProcessDut | None = None
+        self.prober: FakeClient | None = None
+        super().__init__(profile, evidence_dir)
+
+    def _build(self) -> None:
+        self.dut_host = self.lab.add_host("dut", links=(CLIENT,))
+        self.dut_port = self.dut_host.port(CLIENT)
+        self.capture(self.lab.switch, self.dut_port.bridge_port, CLIENT)
+        self.relay_host = self.lab.add_host("relay", links=(CLIENT, UPSTREAM))
+        for link in (CLIENT, UPSTREAM):
+            self.lab.add_address(self.relay_host, link, PREFIXES[link] + "1")
+        self.capture(self.lab.switch, self.relay_host.port(UPSTREAM).bridge_port, UPSTREAM)
+        self.dut = ProcessDut(self.profile, self.dut_host.namespace, self.dut_port.iface, self.state_dir,
+                              self.evidence_dir / "dut.log")
+
+    def server(self, preference: int | None = None, advertise_delay: float = 0.0, **script) -> FakeServer:
+        return upstream_server(self, preference=preference, advertise_delay=advertise_delay, **script)
+
+    def start_dut(self) -> None:
+        """Start the relay, forwarding to every server, wait until it relays, then start the client. A case with no
+        server gets a silent one: a relay needs a destination to show it is up."""
+        if not self.servers:
+            self.server().silence()
+        lower, upper = self.relay_host.port(CLIENT), self.relay_host.port(UPSTREAM)
+        wiring = RelayWiring(((lower.iface, PREFIXES[CLIENT] + "1"),), upper.iface, PREFIXES[UPSTREAM] + "1",
+                             tuple(server.address for server in self.servers))
+        self.relay = ProcessDut(self.relay_profile, self.relay_host.namespace, lower.iface, self.state_dir / "relay",
+                                self.evidence_dir / "relay.log", wiring)
+        for link in (CLIENT, UPSTREAM):
+            self.lab.wait_link_local(self.relay_host, link)
+        self.relay.start()
+        self.prober = FakeClient("probe", self.lab.add_host("probe", links=(CLIENT,)), CLIENT)
+        await_relaying(self, self.relay, upper.mac, self.prober)
+        super().start_dut()
+
+    def close(self) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+        if self.prober is not None:
+            self.prober.stop()
         super().close()

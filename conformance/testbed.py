@@ -162,7 +162,7 @@ class ClientTestbed(Testbed):
         return server
 
     def start_dut(self) -> None:
-        self.lab.wait_link_local(self.dut_host)
+        self.lab.wait_link_local(self.dut_host, self.dut_port.link)
         self.dut.start()
         self.timeline.origin = self.dut.started_at
         for server in self.servers:
@@ -195,9 +195,10 @@ class ClientTestbed(Testbed):
 
     def received(self, msg_type: int, after: Message | None = None, until: float | None = None,
                  sender: FakeServer | None = None) -> list[Message]:
-        """Messages of `msg_type` delivered to the DUT (by one server), after a message and up to a time."""
+        """Messages of `msg_type` delivered to the DUT (by one server, known by its Server ID: behind a relay every
+        message reaches the DUT from the relay), after a message and up to a time."""
         return self.timeline.messages(lambda m: m.dst_mac == self.dut_port.mac and m.msg_type == msg_type
-                                      and (sender is None or m.src_mac == sender.port.mac)
+                                      and (sender is None or m.server_id == sender.duid)
                                       and (after is None or m.time > after.time)
                                       and (until is None or m.time <= until))
 

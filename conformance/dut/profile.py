@@ -8,7 +8,7 @@ import shutil
 import string
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import UsageError
@@ -73,10 +73,16 @@ class Profile:
     stop_timeout: float = 3.0
     capabilities: dict[str, bool] = field(default_factory=dict)
     timing: Timing = Timing()
+    via: "Profile | None" = None  # a relay DUT between this client DUT and the servers (one composed run)
 
     @property
     def slug(self) -> str:
-        return self.path.stem
+        return self.path.stem + (f"-via-{self.via.slug}" if self.via else "")
+
+    @property
+    def label(self) -> str:
+        """The name reports use: the DUT, and the relay it is judged behind."""
+        return self.name + (f" via {self.via.name}" if self.via else "")
 
     def placeholders(self, iface: str, state: Path, wiring: RelayWiring | None = None) -> dict[str, str]:
         return {"iface": iface, "state": str(state), "fixtures": str(FIXTURES_DIR),
@@ -151,6 +157,14 @@ def load(path: str | Path) -> Profile:
                       timing=Timing(tolerance, int(timing.get("min_t2", 0))))
     _check_files(profile)
     return profile
+
+
+def composed(client: Profile, relay: Profile) -> Profile:
+    """The client profile judged behind the relay profile's DUT, refused unless the roles are those."""
+    if client.role != "client" or relay.role != "relay":
+        raise UsageError(f"--via-relay puts a client DUT ({client.path}: role {client.role}) behind a relay DUT "
+                         f"({relay.path}: role {relay.role})")
+    return replace(client, via=relay)
 
 
 def _check_command(path: Path, role: str, command: list) -> None:

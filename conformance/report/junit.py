@@ -32,7 +32,7 @@ def _testcase(result: CaseResult, strict: bool) -> TestCase:
 
 
 def render(profile, results: list[CaseResult], strict: bool) -> str:
-    suite = TestSuite(profile.name, [_testcase(r, strict) for r in results], package=profile.slug,
+    suite = TestSuite(profile.label, [_testcase(r, strict) for r in results], package=profile.slug,
                       properties={"profile": str(profile.path), "role": profile.role,
                                   "tolerance": str(profile.timing.tolerance)})
     root = ET.fromstring(to_xml_report_string([suite], encoding="utf-8"))

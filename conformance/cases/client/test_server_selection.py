@@ -4,12 +4,16 @@ Levels: where the quoted sentence carries a BCP 14 keyword the case takes it; wh
 fact with no alternative ("the client immediately begins", "acts ... without waiting"), the case is MUST.
 Times are kernel capture timestamps on the DUT's bridge port; `tol` is the profile's timing tolerance.
 """
+import pytest
+
 from conformance.caseinfo import MUST, SHOULD, case
 from conformance.results import HarnessError
 from conformance.testbed import CAPTURE_SLACK
 from conformance.verdict import observed, require, seconds
 from conformance.wire.constants import ADVERTISE, REQUEST, SOLICIT
 from conformance.wire.timing import RFC8415, Window, first_rt_window, next_rt_window
+
+pytestmark = pytest.mark.behind_relay  # the same verdicts hold for a client whose servers sit behind a relay
 
 SOL = RFC8415["SOLICIT"]
 IRT = SOL.irt
