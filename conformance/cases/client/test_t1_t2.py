@@ -55,7 +55,8 @@ def test_ia_with_t1_above_t2_is_discarded(lab):
     bad = Lifetimes(good.t2, good.t1, good.preferred, good.valid)  # T1 > T2 > 0
     first, second = UNIQUE.servers
     invalid = lab.server(first.preference, pool=first.pool, pd_pool=first.pd_pool, lifetimes=bad)
-    lab.server(second.preference, pool=second.pool, pd_pool=second.pd_pool, lifetimes=good)
+    # The valid server answers 0.3 s later: the DUT meets the invalid IA first whatever its selection does.
+    lab.server(second.preference, advertise_delay=0.3, pool=second.pool, pd_pool=second.pd_pool, lifetimes=good)
     lab.start_dut()
     solicit = lab.first_solicit()
     settle = solicit.time + RFC8415["SOLICIT"].irt * 1.1 + lab.tolerance + 2.0
