@@ -63,10 +63,10 @@ def test_capture_sees_both_directions_and_server_answers():
     assert len(capture.packets) >= 2
 
 
-def _start_run_in_background(case_id="C-SOL-RT"):
+def _start_run_in_background(report_dir, case_id="C-SOL-RT"):
     return subprocess.Popen([sys.executable, "-m", "conformance.cli", "run", "--profile",
                              str(PROJECT / "profiles" / "dhclient.toml"), "--case", case_id,
-                             "--report-dir", "/tmp/d6c-test-reports"],
+                             "--report-dir", str(report_dir)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -93,8 +93,8 @@ def _dut_processes(state_tag):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_run_leaves_nothing(sig):
-    run = _start_run_in_background()
+def test_interrupted_run_leaves_nothing(sig, tmp_path):
+    run = _start_run_in_background(tmp_path)
     _wait_for_dut(run.pid)
     run.send_signal(sig)
     assert run.wait(timeout=30) != 0
@@ -102,8 +102,8 @@ def test_interrupted_run_leaves_nothing(sig):
     assert not _dut_processes(f"{naming.PREFIX}-{run.pid}-")
 
 
-def test_killed_run_is_swept_by_cleanup():
-    run = _start_run_in_background()
+def test_killed_run_is_swept_by_cleanup(tmp_path):
+    run = _start_run_in_background(tmp_path)
     _wait_for_dut(run.pid)
     run.kill()
     run.wait(timeout=10)
