@@ -141,8 +141,6 @@ class RelayTestbed(Testbed):
             self.lab.wait_link_local(self.dut_host, link)
         self.dut.start()
         self.timeline.origin = self.dut.started_at
-        for server in self.servers:
-            server.started_at = self.dut.started_at
         self._await_relaying()
 
     def _await_relaying(self) -> None:

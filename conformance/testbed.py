@@ -165,8 +165,6 @@ class ClientTestbed(Testbed):
         self.lab.wait_link_local(self.dut_host, self.dut_port.link)
         self.dut.start()
         self.timeline.origin = self.dut.started_at
-        for server in self.servers:
-            server.started_at = self.dut.started_at
 
     # observation ----------------------------------------------------------------------------------------------
     def from_dut(self, message: Message) -> bool:
@@ -202,6 +200,14 @@ class ClientTestbed(Testbed):
                                       and (after is None or m.time > after.time)
                                       and (until is None or m.time <= until))
 
+    def reply_to(self, message: Message, server: FakeServer | None = None, within: float = 1.0,
+                 where=lambda m: True) -> Message | None:
+        """The Reply (from `server`, known by its Server ID) that reaches the DUT for `message`'s transaction,
+        waiting up to `within` seconds from now."""
+        return self.timeline.wait_for(lambda m: m.dst_mac == self.dut_port.mac and m.msg_type == REPLY
+                                      and m.xid == message.xid and (server is None or m.server_id == server.duid)
+                                      and where(m), timeout=within)
+
     # lease lifecycle --------------------------------------------------------------------------------------------
     def lifetimes(self, base: Lifetimes = BASE_LIFETIMES) -> Lifetimes:
         """`base` stretched so T2 is no shorter than the profile's min_t2 (a DUT that raises short T2s says so)."""
@@ -219,9 +225,8 @@ class ClientTestbed(Testbed):
         self.start_dut()
         solicit = self.first_solicit()
         request = self.expect(REQUEST, after=solicit, within=request_wait)
-        reply = request and self.timeline.wait_for(
-            lambda m: m.dst_mac == self.dut_port.mac and m.msg_type == REPLY and m.xid == request.xid
-            and any(l.valid > 0 for ia in m.ias for l in ia.leases), timeout=request_wait)
+        reply = request and self.reply_to(request, within=request_wait,
+                                          where=lambda m: any(l.valid > 0 for ia in m.ias for l in ia.leases))
         if reply is None:
             raise HarnessError("the DUT did not get bound (Solicit, Advertise, Request, Reply) within "
                                f"{request_wait:.0f} s; see timeline.txt")

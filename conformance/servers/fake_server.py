@@ -27,8 +27,7 @@ class FakeServer:
         self.script = script
         self.duid = duid_ll(self.port.mac)
         self.logic = ServerLogic(self.duid, script)
-        self.started_at: float | None = None  # the DUT's start: scripted outages count from here
-        self._silences: list[tuple[float, float | None]] = []  # outages a case orders as it goes (wall clock)
+        self._silences: list[tuple[float, float | None]] = []  # outages a case orders, capture-clock times
         self._timers: list[threading.Timer] = []
         self._stop = threading.Event()
         self.address: str | None = None  # global address, once it serves relays
@@ -55,11 +54,7 @@ class FakeServer:
         self.address = address
 
     def silent(self, now: float) -> bool:
-        if any(start <= now and (end is None or now < end) for start, end in self._silences):
-            return True
-        if self.started_at is None:
-            return False
-        return any(outage.covers(now - self.started_at) for outage in self.script.outages)
+        return any(start <= now and (end is None or now < end) for start, end in self._silences)
 
     def _run(self) -> None:
         while not self._stop.is_set():

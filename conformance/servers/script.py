@@ -15,17 +15,6 @@ class Lifetimes:
 
 
 @dataclass(frozen=True)
-class Outage:
-    """The server is silent from `start` until `end` seconds (None: for ever) after the DUT started."""
-
-    start: float
-    end: float | None = None
-
-    def covers(self, t: float) -> bool:
-        return t >= self.start and (self.end is None or t < self.end)
-
-
-@dataclass(frozen=True)
 class ServerScript:
     """preference None sends no Preference option; advertise_delay holds each Advertise back that many seconds;
     `ignores` names client message types the server never answers (a server that advertises, then fails)."""
@@ -35,7 +24,6 @@ class ServerScript:
     pool: AddressPool | None = None
     pd_pool: PrefixPool | None = None
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
-    outages: tuple[Outage, ...] = ()
     dns_servers: tuple[str, ...] = ("2001:db8:ffff::53",)
     information_refresh_time: int | None = None
     ignores: frozenset[int] = frozenset()

@@ -209,12 +209,11 @@ class Client:
             except Exception:  # already gone (the kernel expired it)
                 pass
 
-    def maintain(self, reply) -> None:
-        """Renew at T1, Rebind at T2, give up at the valid lifetime (RFC 8415 18.2.4, 18.2.5)."""
+    def maintain(self, reply, at: float) -> None:
+        """Renew at T1, Rebind at T2, give up at the valid lifetime (RFC 8415 18.2.4, 18.2.5); `reply` was received
+        at `at` and its leases are applied."""
         server_id = reply.server_id
         while True:
-            self.apply(reply)
-            at = time.monotonic()
             ia = next(ia for ia in reply.ias if self.usable(ia))
             valid = max(lease.valid for lease in ia.leases)
             preferred = min(lease.preferred for lease in ia.leases)
@@ -227,7 +226,8 @@ class Client:
             renew_until = expiry if self.defect == "renew-past-t2" else t2
             renewed = self.exchange(c.RENEW, [codec.server_id(server_id)] + held, REN_TIMEOUT, until=renew_until)
             if renewed is not None:
-                reply = renewed
+                reply, at = renewed, time.monotonic()
+                self.apply(reply)
                 continue
             rebind_opts = ([codec.server_id(server_id)] if self.defect == "rebind-with-server-id" else []) + held
             rebound = self.exchange(c.REBIND, rebind_opts, REB_TIMEOUT, until=expiry)
@@ -237,7 +237,8 @@ class Client:
                 return
             if self.defect != "renew-old-server":
                 server_id = rebound.server_id
-            reply = rebound
+            reply, at = rebound, time.monotonic()
+            self.apply(reply)
 
     def information(self) -> None:
         """RFC 8415 18.2.6 and 21.23: Information-request until a Reply, then refresh no sooner than IRT_MINIMUM."""
@@ -266,12 +267,13 @@ class Client:
             reply = self.request(advert)
             if reply is None:
                 continue
+            at = time.monotonic()
             self.apply(reply)
             duplicates = self.duplicates()
             if duplicates and self.defect != "no-decline":
                 self.decline(reply, duplicates)
                 continue
-            self.maintain(reply)
+            self.maintain(reply, at)
             if self.defect == "no-resolicit":
                 return
 

@@ -13,7 +13,7 @@ from conformance.results import HarnessError
 from conformance.servers.models import all_models
 from conformance.servers.script import Lifetimes
 from conformance.verdict import observed, require, seconds
-from conformance.wire.constants import ALL_DHCP_RELAY_AGENTS_AND_SERVERS, REBIND, RENEW, REPLY, REQUEST, SOLICIT
+from conformance.wire.constants import ALL_DHCP_RELAY_AGENTS_AND_SERVERS, REBIND, RENEW, REQUEST, SOLICIT
 from conformance.wire.timing import RFC8415
 
 MODELS = all_models()
@@ -139,8 +139,7 @@ def test_rebind_at_t2(lab):
 
 def _reply_to(lab, message, server, within=1.0):
     """The fake server's Reply to `message`; a server that does not answer broke the scenario."""
-    reply = lab.timeline.wait_for(lambda m: m.msg_type == REPLY and m.xid == message.xid
-                                  and m.src_mac == server.port.mac, timeout=within)
+    reply = lab.reply_to(message, server, within)
     if reply is None:
         raise HarnessError(f"fake server {server.name} did not answer the {message.name} within {within} s")
     return reply

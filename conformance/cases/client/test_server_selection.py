@@ -44,7 +44,7 @@ def _require_server(lab, request, server, why):
     lab.record("request_server", chosen.name if chosen else "unknown", server.name)
     require(request.server_id == server.duid, why,
             f"Request with the Server ID of {server.name} (preference {server.script.preference})",
-            f"Request with the Server ID of "
+            "Request with the Server ID of "
             + (f"{chosen.name} (preference {chosen.script.preference})" if chosen else
                f"no lab server ({request.server_id.hex() if request.server_id else 'none'})"))
 

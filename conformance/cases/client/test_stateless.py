@@ -22,8 +22,7 @@ def _configured(lab, answering):
     request = observed(lab.expect(c.INFORMATION_REQUEST),
                        "RFC 8415 18: the client sends an Information-request", "an Information-request",
                        "none")
-    reply = lab.timeline.wait_for(lambda m: m.msg_type == c.REPLY and m.dst_mac == lab.dut_port.mac
-                                  and m.src_mac == answering.port.mac, timeout=INF.irt * 4)
+    reply = lab.reply_to(request, answering, within=INF.irt * 4)
     require(reply is not None, "RFC 8415 15: the client retransmits until a server answers",
             f"a Reply from {answering.name}", "none reached the DUT")
     # A retransmission already scheduled would fall due within the next RT (at most 2.1 x 1.1 INF_TIMEOUT).
