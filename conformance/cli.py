@@ -17,9 +17,13 @@ REFERENCE_PROGRAMS = ("dhclient", "dhcpcd", "dhcp6c", "dhcrelay", "dnsmasq")
 
 
 class _Collector:
-    """Receives the plugin's verdicts when the pytest session ends."""
+    """Receives the plugin's verdicts when the pytest session ends, and whether it was interrupted."""
 
     results: list = []
+    interrupted = False
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        self.interrupted = True
 
     def pytest_sessionfinish(self, session):
         from . import plugin
@@ -32,8 +36,10 @@ def _exit_status(results, strict: bool, pytest_status: int) -> int:
         return 1
     if Outcome.ERROR in outcomes:
         return 3
-    if pytest_status in (3, 4):  # internal error, usage error
-        return 2 if pytest_status == 4 else 3
+    if pytest_status == 4:  # usage error
+        return 2
+    if pytest_status in (2, 3):  # 2 without an interrupt: a case module failed to load; 3: internal error
+        return 3
     return 0
 
 
@@ -76,7 +82,7 @@ def cmd_run(args) -> int:
         argv += ["--dhcpv6-junit", args.junit]
     collector = _Collector()
     status = pytest.main(argv, plugins=[collector])
-    if status == 2:  # interrupted
+    if collector.interrupted:
         return 130
     return _exit_status(collector.results, args.strict, int(status))
 

@@ -12,7 +12,7 @@ from .dut import profile as profiles
 from .errors import EnvironmentUnfit, UsageError
 from .lab import naming, netns
 from .report import evidence, junit
-from .results import CaseResult, Level, Outcome
+from .results import CaseResult, Level, Outcome, Violation
 
 _KEY = pytest.StashKey[dict]()
 _TESTBED = pytest.StashKey[object]()
@@ -125,16 +125,45 @@ _RESULT = pytest.StashKey[dict]()
 
 
 def _judge(report, call, info: caseinfo.CaseInfo, strict: bool) -> tuple[Outcome, str]:
-    """The outcome one phase's report stands for."""
+    """The outcome one phase's report stands for. Only a Violation (the DUT broke the quoted requirement) is a
+    FAIL or WARN; any other exception, an assert inside scapy, pyroute2 or a helper included, is the harness's
+    ERROR."""
     if report.skipped:
         return Outcome.SKIP, str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else "skipped"
     if report.passed:
         return Outcome.PASS, ""
-    if report.when == "call" and call.excinfo is not None and call.excinfo.errisinstance(AssertionError):
+    if report.when == "call" and call.excinfo is not None and call.excinfo.errisinstance(Violation):
         outcome = Outcome.FAIL if info.level == Level.MUST or strict else Outcome.WARN
         return outcome, str(call.excinfo.value)
     text = call.excinfo.exconly() if call.excinfo is not None else str(report.longrepr)
     return Outcome.ERROR, text
+
+
+def _after_teardown(testbed, info: caseinfo.CaseInfo, so_far: dict) -> None:
+    """What only the closed testbed knows overrides the case's own verdict: a part of the suite that failed makes
+    it ERROR (the verdict may rest on it); a DUT that crashed after it had begun to talk has FAILed the case; any
+    other ending of the DUT is written into the verdict."""
+    failures = testbed.harness_failures()
+    if failures:
+        heads = "; ".join(text.strip().splitlines()[-1] for text in failures[:3])
+        so_far["outcome"] = Outcome.ERROR
+        so_far["message"] = (f"a part of the suite failed, so no verdict can stand ({len(failures)} failure(s), "
+                             f"tracebacks in harness-errors.txt): {heads}" + _previous(so_far))
+        return
+    ending = testbed.dut_ending()
+    if ending is None:
+        return
+    sentence, crashed = ending
+    testbed.record("dut_ending", sentence.splitlines()[0])
+    if crashed and so_far["outcome"] != Outcome.SKIP:
+        so_far["outcome"] = Outcome.FAIL
+        so_far["message"] = (f"{info.title}\n  not done: {sentence}" + _previous(so_far))
+    else:
+        so_far["message"] = (so_far["message"] + "\n" if so_far["message"] else "") + sentence
+
+
+def _previous(so_far: dict) -> str:
+    return f"\n  (the case's own verdict: {so_far['message']})" if so_far["message"] else ""
 
 
 @pytest.hookimpl(wrapper=True)
@@ -152,6 +181,12 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "passed"  # a broken SHOULD is reported, not failed, unless --strict
         report.sections.append(("dhcpv6-conformance WARN", message))
     if report.when == "teardown":
+        testbed = item.stash.get(_TESTBED, None)
+        before = so_far["outcome"]
+        if testbed is not None:
+            _after_teardown(testbed, info, so_far)
+        if so_far["outcome"] != before and so_far["outcome"] in (Outcome.FAIL, Outcome.ERROR) and report.passed:
+            report.outcome, report.longrepr = "failed", so_far["message"]  # pytest's own summary shows it too
         state["results"].append(_result(item, info, state, so_far))
     return report
 
@@ -165,6 +200,7 @@ def _result(item, info, state, so_far) -> CaseResult:
         result.measured = "; ".join(f"{k}={v}" for k, v in testbed.measurements.items())
         result.expected = "; ".join(f"{k} in {v}" for k, v in testbed.expected.items())
         result.evidence = str(testbed.evidence_dir)
+        result.properties["capture_drops"] = str(sum(c.lost_between(0, float("inf")) for c in testbed.captures))
         evidence.write_verdict(testbed.evidence_dir, result, info)
     return result
 

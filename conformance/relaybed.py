@@ -46,7 +46,7 @@ def upstream_server(testbed: Testbed, **script) -> FakeServer:
     host = testbed.lab.add_host(f"s{index}", links=(UPSTREAM,))
     address = f"{PREFIXES[UPSTREAM]}{0x100 + index:x}"
     testbed.lab.add_address(host, UPSTREAM, address)
-    server = FakeServer(f"s{index}", host, ServerScript(**script), link=UPSTREAM)
+    server = FakeServer(f"s{index}", host, ServerScript(**script), link=UPSTREAM, timeline=testbed.timeline)
     server.serve_relays(address)
     testbed.servers.append(server)
     return server
@@ -63,7 +63,7 @@ def await_relaying(testbed: Testbed, relay: ProcessDut, upstream_mac: str, probe
                                      and any(same_message(m.payload, probe) for probe in probes), PROBE_EVERY):
             return
         if relay.exited() is not None:
-            raise HarnessError(f"the relay exited with status {relay.exited()} before relaying anything; "
+            raise HarnessError(f"the relay {relay.ending() or 'ended'} before relaying anything; "
                                f"see {relay.log_path}")
     raise HarnessError(f"the relay relayed no client Solicit within {DUT_START_TIMEOUT} s of its start; is the "
                        f"profile's command right? see {relay.log_path}")
@@ -85,6 +85,12 @@ class RelayTestbed(Testbed):
     def _wire(self, link: str) -> None:
         self.lab.add_address(self.dut_host, link, self.address(link))
         self.capture(self.lab.switch, self.dut_host.port(link).bridge_port, link)
+
+    def components(self):
+        return [*super().components(), *self.peers]
+
+    def duts(self):
+        return [("the relay", self.dut, {port.mac for port in self.dut_host.ports.values()})] if self.dut else []
 
     def address(self, link: str) -> str:
         """The DUT's global address on `link`."""
@@ -172,8 +178,9 @@ class RelayTestbed(Testbed):
 
     def forwards(self, sent: Message, to: str | None = None) -> list[Message]:
         """Whatever the DUT put on the upstream link (to destination `to`) carrying `sent`, by `sent`'s deadline, in
-        capture order."""
+        capture order; HarnessError if the capture lost frames in that window."""
         deadline = self.deadline(sent)
+        self.require_complete(sent.time, deadline, f"what the relay did with the {sent.name}")
         return sorted(self.timeline.messages(
             lambda m: self.from_dut(m, UPSTREAM) and (to is None or m.dst == to) and sent.time <= m.time <= deadline
             and same_message(m.payload, sent.payload)), key=lambda m: m.time)
@@ -185,6 +192,7 @@ class RelayTestbed(Testbed):
         """The Relay-replies the fake servers sent the DUT in answer to `sent` (same transaction ID at the core), in
         capture order."""
         servers = {server.port.mac for server in self.servers}
+        self.require_complete(sent.time, time.time(), f"the servers' answers to the {sent.name}")
         return sorted(self.timeline.messages(
             lambda m: m.link == UPSTREAM and m.src_mac in servers and m.msg_type == c.RELAY_REPL
             and m.time >= sent.time and innermost(m.payload)[1:4] == innermost(sent.payload)[1:4]),
@@ -194,15 +202,11 @@ class RelayTestbed(Testbed):
         """What the DUT sent on client-side `link`, by `reply`'s deadline, carrying the message in `reply`'s Relay
         Message option (same type and transaction ID at the core; the bytes are the case's to compare)."""
         deadline = self.deadline(reply)
+        self.require_complete(reply.time, deadline, f"what the relay did with the {reply.name}")
         return sorted(self.timeline.messages(
             lambda m: self.from_dut(m, link) and reply.time <= m.time <= deadline
             and same_message(m.payload, reply.payload)), key=lambda m: m.time)
 
-    def close(self) -> None:
-        peers, self.peers = self.peers, []
-        for peer in peers:
-            peer.stop()
-        super().close()
 
 
 class ClientBehindRelayTestbed(ClientTestbed):
@@ -247,9 +251,9 @@ class ClientBehindRelayTestbed(ClientTestbed):
         await_relaying(self, self.relay, upper.mac, self.prober)
         super().start_dut()
 
-    def close(self) -> None:
-        if self.relay is not None:
-            self.relay.stop()
-        if self.prober is not None:
-            self.prober.stop()
-        super().close()
+    def duts(self):
+        relay = self.relay_host.ports.values()
+        return super().duts() + ([("the relay", self.relay, {port.mac for port in relay})] if self.relay else [])
+
+    def components(self):
+        return super().components() + ([self.prober] if self.prober else [])

@@ -8,16 +8,19 @@ import os
 import shutil
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 from scapy.layers.inet6 import ICMPv6ND_NS, IPv6
+from scapy.layers.l2 import Ether
 
 from .dut.process import ProcessDut
 from .dut.profile import Profile
 from .lab import netns, probe
 from .lab.capture import Capture
-from .lab.timeline import Timeline
+from .lab.component import Component
+from .lab.timeline import Timeline, format_message
 from .lab.topology import Lab
 from .results import HarnessError
 from .servers.fake_server import FakeServer
@@ -31,6 +34,7 @@ STATE_ROOT = Path(tempfile.gettempdir())
 BASE_LIFETIMES = Lifetimes(t1=3, t2=5, preferred=7, valid=9)  # short, so lifecycle cases cost seconds
 DUT_START_TIMEOUT = 10.0  # how long a DUT may take from start to its first message before the case gives up
 CAPTURE_SLACK = 0.2  # a frame's kernel timestamp precedes the moment the capture thread hands it over
+LAST_WORDS = 5  # messages before a DUT's crash that its verdict quotes
 _open_testbeds: set["Testbed"] = set()
 _OWNER_PID = os.getpid()
 
@@ -89,6 +93,7 @@ class Testbed:
         self.timeline = Timeline()
         self.lab = Lab()
         self.dut: ProcessDut | None = None
+        self.teardown_errors: list[str] = []
         _open_testbeds.add(self)
         try:
             self.lab.__enter__()
@@ -106,6 +111,55 @@ class Testbed:
         self.captures.append(capture)
         return capture
 
+    def components(self) -> list[Component]:
+        """Every part of the lab with a thread of its own."""
+        return [*self.captures, *self.servers]
+
+    def harness_failures(self) -> list[str]:
+        """What went wrong on the suite's side: a component that raised or died, a teardown step that failed.
+        Any of it makes the case ERROR: its verdict may rest on the broken part."""
+        return [text for part in self.components() for text in part.failures] + self.teardown_errors
+
+    # completeness of the capture ------------------------------------------------------------------------------
+    def lost_between(self, start: float, end: float) -> int:
+        return sum(capture.lost_between(start, end) for capture in self.captures)
+
+    def require_complete(self, start: float, end: float, what: str) -> None:
+        """A verdict on what did not happen in [start, end] needs every frame of that window: HarnessError if the
+        capture lost any there."""
+        lost = self.lost_between(start, end)
+        if lost:
+            origin = self.timeline.origin or start
+            raise HarnessError(f"the capture lost {lost} frames between +{start - origin:.3f} s and "
+                               f"+{end - origin:.3f} s, so {what} cannot be judged (capture.txt has the account)")
+
+    # the DUT's own ending -------------------------------------------------------------------------------------
+    def duts(self) -> list[tuple[str, ProcessDut, set[str]]]:
+        """(what to call it, the process, its MACs) for each DUT of the case."""
+        raise NotImplementedError
+
+    def first_words(self, macs: set[str]) -> Message | None:
+        """The first message a DUT with these MACs sent: from then on it was up and talking."""
+        return min(self.timeline.messages(lambda m: m.src_mac in macs), key=lambda m: m.time, default=None)
+
+    def dut_ending(self) -> tuple[str, bool] | None:
+        """How a DUT ended on its own during the case, as a sentence with its last messages before that, and
+        whether that fails the case: a DUT that crashed (signal, failure status) after it had begun to talk has
+        failed what the case asked of it. None if every DUT ran until the suite stopped it."""
+        for what, dut, macs in self.duts():
+            ending = dut.ending()
+            if ending is None:
+                continue
+            origin = self.timeline.origin or ending.at
+            spoke = self.first_words(macs)
+            before = [m for m in sorted(self.timeline.messages(), key=lambda m: m.time) if m.time <= ending.at]
+            lines = "".join(f"\n    {format_message(m, origin)}" for m in before[-LAST_WORDS:])
+            sentence = (f"{what} {ending} at +{ending.at - origin:.3f} s"
+                        + ("" if spoke else " before it sent anything")
+                        + (f"; the last messages before it:{lines}" if lines else ""))
+            return sentence, ending.crashed and spoke is not None
+        return None
+
     def wait_until(self, moment: float) -> None:
         """Let the lab run until capture-clock time `moment`."""
         time.sleep(max(0.0, moment - time.time()))
@@ -119,22 +173,34 @@ class Testbed:
         if expected:
             self.expected[name] = expected
 
+    def _teardown_steps(self):
+        """(what, step) in the order teardown runs them; each step's failure is kept, the next step still runs."""
+        yield from ((f"stopping {what}", dut.stop) for what, dut, _ in self.duts())
+        yield from ((f"stopping {part.label}", part.stop) for part in self.components() if part not in self.captures)
+        for capture in self.captures:
+            name = "capture.pcap" if len(self.captures) == 1 else f"capture-{capture.link}.pcap"
+            yield f"stopping {capture.label}", capture.stop
+            yield f"writing {name}", lambda c=capture, n=name: c.write_pcap(self.evidence_dir / n)
+        if self.captures:
+            yield "writing timeline.txt", lambda: (self.evidence_dir / "timeline.txt").write_text(self.timeline.render())
+            yield "writing capture.txt", lambda: (self.evidence_dir / "capture.txt").write_text(
+                "\n".join(capture.account() for capture in self.captures) + "\n")
+
     def close(self) -> None:
-        """Stop the DUT, the servers and the captures, write the evidence, remove the lab. Idempotent."""
+        """Stop the DUT, the servers and the captures, write the evidence, remove the lab. Idempotent. A step that
+        fails is recorded (the case becomes ERROR) and the others still run, so the evidence survives it."""
         if self not in _open_testbeds or os.getpid() != _OWNER_PID:
             return
         _open_testbeds.discard(self)
         try:
-            if self.dut is not None:
-                self.dut.stop()
-            for server in self.servers:
-                server.stop()
-            for capture in self.captures:
-                capture.stop()
-                name = "capture.pcap" if len(self.captures) == 1 else f"capture-{capture.link}.pcap"
-                capture.write_pcap(self.evidence_dir / name)
-            if self.captures:
-                (self.evidence_dir / "timeline.txt").write_text(self.timeline.render())
+            for what, step in self._teardown_steps():
+                try:
+                    step()
+                except Exception:  # noqa: BLE001
+                    self.teardown_errors.append(f"{what}: {traceback.format_exc()}")
+            failures = self.harness_failures()
+            if failures:
+                (self.evidence_dir / "harness-errors.txt").write_text("\n".join(failures))
         finally:
             self.lab.destroy()
             shutil.rmtree(getattr(self, "state_dir", "/nonexistent"), ignore_errors=True)
@@ -157,7 +223,8 @@ class ClientTestbed(Testbed):
         script.setdefault("pool", default_pool(index))
         script.setdefault("pd_pool", default_pd_pool(index))
         host = self.lab.add_host(f"s{index}")
-        server = FakeServer(f"s{index}", host, ServerScript(preference, advertise_delay, **script))
+        server = FakeServer(f"s{index}", host, ServerScript(preference, advertise_delay, **script),
+                            timeline=self.timeline)
         self.servers.append(server)
         return server
 
@@ -167,38 +234,58 @@ class ClientTestbed(Testbed):
         self.timeline.origin = self.dut.started_at
 
     # observation ----------------------------------------------------------------------------------------------
+    def duts(self):
+        return [("the DUT", self.dut, {self.dut_port.mac})]
+
     def from_dut(self, message: Message) -> bool:
         return message.src_mac == self.dut_port.mac
+
+    def _since(self, after: Message | None) -> float:
+        return after.time if after is not None else (self.dut.started_at or time.time())
 
     def expect(self, msg_type: int, after: Message | None = None, within: float | None = None,
                where=lambda m: True) -> Message | None:
         """The first message of `msg_type` the DUT sends after `after`, waiting until `within` seconds past it
-        (past now without `after`; DUT_START_TIMEOUT without `within`); None if none comes by then.
-        Raises HarnessError if the DUT process died, since silence from a dead program is no verdict."""
+        (past now without `after`; DUT_START_TIMEOUT without `within`); None if none comes by then, or if the DUT
+        ended after it had begun to talk (the verdict then says how it ended). "The first" rests on no earlier one
+        being lost: HarnessError if the capture lost frames in the window. HarnessError too if the DUT ended
+        before it sent anything: silence from a program that never ran is no verdict."""
         start = after.time if after is not None else time.time()
         deadline = start + (DUT_START_TIMEOUT if within is None else within) + CAPTURE_SLACK
         found = self.timeline.wait_for(lambda m: self.from_dut(m) and m.msg_type == msg_type
                                        and (after is None or m.time > after.time) and where(m),
                                        max(0.0, deadline - time.time()),
                                        give_up=lambda: self.dut.exited() is not None)
-        if found is None and self.dut.exited() is not None:
-            raise HarnessError(f"the DUT exited with status {self.dut.exited()} before sending "
-                               f"{MESSAGE_NAMES[msg_type]}; see {self.evidence_dir / 'dut.log'}")
+        if found is None and self.dut.exited() is not None and self.first_words({self.dut_port.mac}) is None:
+            raise HarnessError(f"the DUT {self.dut.ending() or 'ended'} before sending anything; "
+                               f"see {self.evidence_dir / 'dut.log'}")
+        self.require_complete(start, found.time if found else min(deadline, time.time()),
+                              f"whether this {MESSAGE_NAMES[msg_type]} was the first")
         return found
 
     def sent(self, msg_type: int, after: Message | None = None) -> list[Message]:
-        """Messages of `msg_type` the DUT has sent so far (after a message), in capture order."""
+        """Messages of `msg_type` the DUT has sent so far (after a message), in capture order; HarnessError if the
+        capture lost frames meanwhile."""
+        self.require_complete(self._since(after), time.time(), f"the DUT's {MESSAGE_NAMES[msg_type]} messages")
         return self.timeline.messages(lambda m: self.from_dut(m) and m.msg_type == msg_type
                                       and (after is None or m.time > after.time))
 
     def received(self, msg_type: int, after: Message | None = None, until: float | None = None,
                  sender: FakeServer | None = None) -> list[Message]:
         """Messages of `msg_type` delivered to the DUT (by one server, known by its Server ID: behind a relay every
-        message reaches the DUT from the relay), after a message and up to a time."""
+        message reaches the DUT from the relay), after a message and up to a time; HarnessError if the capture
+        lost frames meanwhile."""
+        self.require_complete(self._since(after), until or time.time(), f"the {MESSAGE_NAMES[msg_type]} messages "
+                                                                          "delivered to the DUT")
         return self.timeline.messages(lambda m: m.dst_mac == self.dut_port.mac and m.msg_type == msg_type
                                       and (sender is None or m.server_id == sender.duid)
                                       and (after is None or m.time > after.time)
                                       and (until is None or m.time <= until))
+
+    def discard_reason(self, message: Message, server: FakeServer | None = None) -> str | None:
+        """The RFC rule by which `server` (any server, if None) discarded the DUT's `message`."""
+        return next((d.reason for s in self.servers if server in (None, s) for d in s.discarded
+                     if d.message.payload == message.payload and d.message.src_mac == message.src_mac), None)
 
     def reply_to(self, message: Message, server: FakeServer | None = None, within: float = 1.0,
                  where=lambda m: True) -> Message | None:
@@ -228,8 +315,10 @@ class ClientTestbed(Testbed):
         reply = request and self.reply_to(request, within=request_wait,
                                           where=lambda m: any(l.valid > 0 for ia in m.ias for l in ia.leases))
         if reply is None:
+            why = request and self.discard_reason(request, self.server_named_by(request))
             raise HarnessError("the DUT did not get bound (Solicit, Advertise, Request, Reply) within "
-                               f"{request_wait:.0f} s; see timeline.txt")
+                               f"{request_wait:.0f} s" + (f": its Request was discarded ({why}); C-PREF-255 judges "
+                                                          "the Request" if why else "; see timeline.txt"))
         return Binding(request, reply, self.server_named_by(reply))
 
     def uses(self, address: str) -> bool:
@@ -244,14 +333,19 @@ class ClientTestbed(Testbed):
     def dad_probes(self, address: str) -> list[float]:
         """Capture times of the DUT's Duplicate Address Detection probes for `address` (RFC 4862 section 5.4.2:
         a Neighbor Solicitation from the unspecified address)."""
-        return [float(p.time) for c in self.captures for p in c.packets
-                if p.src == self.dut_port.mac and ICMPv6ND_NS in p and p[IPv6].src == "::"
-                and p[ICMPv6ND_NS].tgt == address]
+        return [when for when, p in self._dut_frames(self.dut.started_at)
+                if ICMPv6ND_NS in p and p[IPv6].src == "::" and p[ICMPv6ND_NS].tgt == address]
 
     def sourced_from(self, address: str, after: float) -> list[float]:
         """Capture times of frames the DUT sent with `address` as their IPv6 source."""
-        return [float(p.time) for c in self.captures for p in c.packets
-                if p.src == self.dut_port.mac and IPv6 in p and p[IPv6].src == address and p.time > after]
+        return [when for when, p in self._dut_frames(after) if IPv6 in p and p[IPv6].src == address]
+
+    def _dut_frames(self, after: float):
+        """(time, scapy packet) of the frames the DUT sent after `after`; HarnessError if the capture lost any."""
+        self.require_complete(after, time.time(), "the DUT's frames")
+        mac = bytes.fromhex(self.dut_port.mac.replace(":", ""))
+        return [(f.time, Ether(f.data)) for c in self.captures for f in c.frames
+                if f.time > after and f.data[6:12] == mac]
 
     def first_solicit(self) -> Message:
         """The DUT's first Solicit; its absence is no verdict on server selection, so it is a HarnessError."""

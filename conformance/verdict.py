@@ -1,5 +1,5 @@
 """Assertions in the words of the requirement: expected against actual, with the times that decide it."""
-from .results import Violation
+from .results import HarnessError, Violation
 from .wire.frame import Message
 
 
@@ -16,3 +16,10 @@ def observed(message: Message | None, requirement: str, expected: str, actual: s
 
 def seconds(value: float) -> str:
     return f"{value:.3f} s"
+
+
+def precondition(condition: bool, scenario: str) -> None:
+    """The case's scenario held (a fake server answered, a peer's message went out), or the case is ERROR: nothing
+    is judged of the DUT on a scenario that did not happen."""
+    if not condition:
+        raise HarnessError(f"the scenario did not hold: {scenario}")

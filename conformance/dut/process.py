@@ -8,7 +8,9 @@ next case.
 import os
 import signal
 import subprocess
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..lab import netns
@@ -25,6 +27,29 @@ def render_template(source: Path, values: dict[str, str]) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Ending:
+    """How the DUT's process ended before the suite stopped it: at capture-clock time `at`, with `status` as
+    subprocess reports it (negative: killed by that signal)."""
+
+    at: float
+    status: int
+
+    @property
+    def crashed(self) -> bool:
+        """Killed by a signal or exited with a failure status: a program that serves a network does not do that."""
+        return self.status != 0
+
+    def __str__(self) -> str:
+        if self.status < 0:
+            try:
+                name = signal.Signals(-self.status).name
+            except ValueError:
+                name = "unknown"
+            return f"killed by signal {-self.status} ({name})"
+        return f"exited with status {self.status}"
+
+
 class ProcessDut:
     def __init__(self, profile: Profile, namespace: str, iface: str, state_dir: Path, log_path: Path,
                  wiring: RelayWiring | None = None):
@@ -36,6 +61,8 @@ class ProcessDut:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
         self.started_at: float | None = None
+        self._ended_at: float | None = None
+        self._stopping_at: float | None = None
 
     def _prepare(self) -> list[str]:
         values = self.profile.placeholders(self.iface, self.state_dir, self.wiring)
@@ -77,14 +104,35 @@ class ProcessDut:
         finally:
             log.close()
         self.started_at = time.time()
+        threading.Thread(target=self._watch, name="dut-watch", daemon=True).start()
+
+    def _watch(self) -> None:
+        """Note when the program ends: the moment a crash happened, for the verdict."""
+        self.process.wait()
+        self._ended_at = time.time()
 
     def exited(self) -> int | None:
         """The exit status if the program has ended, else None."""
         return None if self.process is None else self.process.poll()
 
+    def ending(self) -> Ending | None:
+        """How the program ended on its own, before the suite stopped it; None while it runs or if the suite
+        ended it."""
+        status = self.exited()
+        if status is None:
+            return None
+        at = self._ended_at or time.time()
+        if self._stopping_at is not None and at >= self._stopping_at:
+            return None
+        return Ending(at, status)
+
     def stop(self) -> None:
         """SIGTERM to the program's process group, SIGKILL after the profile's stop_timeout."""
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
+            return
+        if self._stopping_at is None and self.process.poll() is None:
+            self._stopping_at = time.time()  # an ending after this is the suite's doing
+        if self.process.poll() is not None:
             return
         for sig, wait in ((signal.SIGTERM, self.profile.stop_timeout), (signal.SIGKILL, 5.0)):
             try:

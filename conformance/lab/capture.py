@@ -1,51 +1,113 @@
-"""Capture of a lab link with kernel timestamps, as a pcap and as a timeline of decoded DHCPv6 messages.
+"""Capture of a lab link with kernel timestamps, as a pcap and as a timeline of decoded DHCPv6 messages, with an
+account of what it lost.
 
-The socket is scapy's L2ListenSocket on the bridge port facing the host under test: measured to see every frame in
-both directions (LAB-NOTES), where the bridge device itself misses forwarded unicast. `packet.time` is the kernel's
-receive timestamp, so verdicts do not depend on when the harness got round to reading the packet.
+The socket is a raw packet socket on the bridge port facing the host under test: it sees every frame in both
+directions (LAB-NOTES), where the bridge device itself misses forwarded unicast. Frame times are the kernel's
+receive timestamps, so verdicts do not depend on when the harness got round to reading a frame.
+
+Loss: after every batch of reads the capture asks the kernel how many frames it dropped for the socket
+(PACKET_STATISTICS). Drops seen at one poll happened after the previous poll, so each is kept as a window
+(previous poll, this poll); `lost_between` tells a case whether a window it judges absence in is complete. The
+port's own frame counters, read at start and stop, go into the evidence beside the capture's figures.
 """
 import select
-import threading
+import struct
+import time
+from dataclasses import dataclass
 
-from scapy.arch.linux import L2ListenSocket
-from scapy.utils import wrpcap
+from pyroute2 import NetNS
 
 from ..wire.frame import decode_frame
-from . import netns
+from .component import Component
+from .packet_socket import DEFAULT_BUFFER, PacketSocket
 from .timeline import Timeline
 
+_PCAP_HEADER = struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 65535, 1)  # nanosecond pcap, DLT_EN10MB
 
-class Capture:
-    def __init__(self, namespace: str, iface: str, timeline: Timeline, link: str = "lan"):
+
+@dataclass(frozen=True)
+class Frame:
+    time: float
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Loss:
+    """`count` frames the kernel dropped somewhere between capture-clock times `start` and `end`."""
+
+    start: float
+    end: float
+    count: int
+
+
+def _port_counters(namespace: str, iface: str) -> tuple[int, int]:
+    """(frames received, frames sent) by the interface, from its kernel statistics."""
+    with NetNS(namespace, flags=0) as ipr:
+        (link,) = ipr.get_links(ifname=iface)
+    stats = link.get_attr("IFLA_STATS64") or {}
+    return int(stats.get("rx_packets", 0)), int(stats.get("tx_packets", 0))
+
+
+class Capture(Component):
+    def __init__(self, namespace: str, iface: str, timeline: Timeline, link: str = "lan",
+                 buffer: int = DEFAULT_BUFFER):
+        super().__init__(f"capture on {link} ({iface})")
         self.link = link
         self.timeline = timeline
-        self.packets = []
-        with netns.inside(namespace):
-            self._socket = L2ListenSocket(iface=iface, promisc=False)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"capture-{iface}", daemon=True)
-        self._thread.start()
+        self.frames: list[Frame] = []
+        self.losses: list[Loss] = []
+        self._namespace, self._iface = namespace, iface
+        self._counters_at_start = _port_counters(namespace, iface)
+        self._counters_at_stop: tuple[int, int] | None = None
+        self._socket = PacketSocket(namespace, iface, buffer)
+        self._last_poll = 0.0
+        self._start(self._loop)
 
-    def _run(self) -> None:
+    def _loop(self) -> None:
+        self._last_poll = time.time()
         while True:
             ready, _, _ = select.select([self._socket], [], [], 0.05)
-            if not ready:
-                if self._stop.is_set():
-                    return
-                continue
-            packet = self._socket.recv()
-            if packet is None:
-                continue
-            self.packets.append(packet)
-            message = decode_frame(bytes(packet), float(packet.time), self.link)
-            if message is not None:
-                self.timeline.add(message)
+            while ready and (got := self._socket.recv()) is not None:
+                self._guard("a frame", self._take, *got)
+            now = time.time()
+            dropped = self._socket.new_drops()
+            if dropped:
+                self.losses.append(Loss(self._last_poll, now, dropped))
+            self._last_poll = now
+            if not ready and self._stop.is_set():
+                return
+
+    def _take(self, data: bytes, when: float, _outgoing: bool) -> None:
+        self.frames.append(Frame(when, data))
+        message = decode_frame(data, when, self.link)
+        if message is not None:
+            self.timeline.add(message)
+
+    def lost_between(self, start: float, end: float) -> int:
+        """Frames the kernel dropped in windows that overlap [start, end]."""
+        return sum(loss.count for loss in self.losses if loss.start <= end and loss.end >= start)
 
     def stop(self) -> None:
         """Stop once the socket has nothing left to read, then close it."""
-        self._stop.set()
-        self._thread.join(timeout=2)
+        self._join()
         self._socket.close()
+        self._counters_at_stop = self._guard("port counters", _port_counters, self._namespace, self._iface)
+
+    def account(self) -> str:
+        """What the capture kept and lost, beside what the port counted, for the evidence."""
+        lost = sum(loss.count for loss in self.losses)
+        text = f"{self.link}: {len(self.frames)} frames captured, {lost} dropped by the kernel"
+        if self._counters_at_stop:
+            rx, tx = (b - a for a, b in zip(self._counters_at_start, self._counters_at_stop))
+            text += f"; the port counted {rx} received and {tx} sent ({rx + tx} in all)"
+        return text + "".join(f"\n  lost {loss.count} between {loss.start:.6f} and {loss.end:.6f}"
+                              for loss in self.losses)
 
     def write_pcap(self, path) -> None:
-        wrpcap(str(path), self.packets, linktype=1)  # DLT_EN10MB, also when empty
+        with open(path, "wb") as out:
+            out.write(_PCAP_HEADER)
+            for frame in self.frames:
+                nanos = round(frame.time * 1e9)
+                out.write(struct.pack("<IIII", nanos // 1_000_000_000, nanos % 1_000_000_000, len(frame.data),
+                                      len(frame.data)))
+                out.write(frame.data)

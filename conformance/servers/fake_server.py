@@ -1,43 +1,61 @@
-"""A scripted DHCPv6 server on a lab link: scapy layer-2 socket in its own namespace, RFC 8415 answers from
+"""A scripted DHCPv6 server on a lab link: a raw packet socket in its own namespace, RFC 8415 answers from
 ServerLogic, and the script's preference, Advertise delay and outages applied on top. Behind a relay it also answers
-Relay-forwards sent to its global address or to All_DHCP_Servers."""
+Relay-forwards sent to its global address or to All_DHCP_Servers.
+
+Nothing a DUT sends can stop it (lab.component): a frame that does not decode is never answered, a message a rule of
+RFC 8415 section 16 discards is noted in the timeline with the rule (`discarded` keeps it for the cases), and an
+answer that cannot be sent (larger than the link's MTU) is noted, not raised.
+"""
 import select
 import socket
 import struct
 import threading
 import time
-
-from scapy.arch.linux import L2Socket
+from dataclasses import dataclass
 
 from ..lab import netns
+from ..lab.component import Component
+from ..lab.packet_socket import PacketSocket
+from ..lab.timeline import Timeline
 from ..lab.topology import Host
 from ..wire import constants as c
 from ..wire.codec import innermost
 from ..wire.duid import duid_ll
-from ..wire.frame import build_frame, decode_frame
+from ..wire.frame import Message, build_frame, decode_frame
 from .logic import ServerLogic
 from .script import ServerScript
 
 
-class FakeServer:
-    def __init__(self, name: str, host: Host, script: ServerScript, link: str = "lan"):
+@dataclass(frozen=True)
+class Discard:
+    """A client message this server dropped, and the RFC rule it applied."""
+
+    message: Message
+    reason: str
+
+
+class FakeServer(Component):
+    def __init__(self, name: str, host: Host, script: ServerScript, link: str = "lan",
+                 timeline: Timeline | None = None):
+        super().__init__(f"fake server {name}")
         self.name = name
         self.host = host
         self.port = host.port(link)
         self.script = script
         self.duid = duid_ll(self.port.mac)
         self.logic = ServerLogic(self.duid, script)
+        self.timeline = timeline or Timeline()
+        self.discarded: list[Discard] = []
         self._silences: list[tuple[float, float | None]] = []  # outages a case orders, capture-clock times
         self._timers: list[threading.Timer] = []
-        self._stop = threading.Event()
         self.address: str | None = None  # global address, once it serves relays
+        self._l2 = PacketSocket(host.namespace, self.port.iface)
         with netns.inside(host.namespace):
-            self._l2 = L2Socket(iface=self.port.iface, promisc=False)
             # Bound so unicast to 547 meets a socket rather than an ICMPv6 port-unreachable; read through _l2.
             self._udp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
             self._udp.bind(("::", c.SERVER_PORT))
-        self._thread = threading.Thread(target=self._run, name=f"server-{name}", daemon=True)
-        self._thread.start()
+        self._udp.setblocking(False)
+        self._start(self._loop)
 
     def silence(self, start: float | None = None, end: float | None = None) -> None:
         """Go silent from `start` (now) until `end` (for ever), capture-clock times: an outage a case orders after
@@ -56,15 +74,22 @@ class FakeServer:
     def silent(self, now: float) -> bool:
         return any(start <= now and (end is None or now < end) for start, end in self._silences)
 
-    def _run(self) -> None:
+    def _loop(self) -> None:
         while not self._stop.is_set():
             ready, _, _ = select.select([self._l2, self._udp], [], [], 0.05)
             if self._udp in ready:
-                self._udp.recv(65535)
-            if self._l2 in ready:
-                packet = self._l2.recv()
-                if packet is not None:
-                    self._handle(bytes(packet))
+                self._drain_udp()
+            while self._l2 in ready and (got := self._l2.recv()) is not None:
+                frame, when, outgoing = got
+                if not outgoing:
+                    self._guard("a frame", self._handle, frame, when)
+
+    def _drain_udp(self) -> None:
+        try:
+            while self._udp.recv(65535):
+                pass
+        except (BlockingIOError, InterruptedError):
+            pass
 
     def _for_me(self, message) -> bool:
         return (message.dport == c.SERVER_PORT and message.dhcp is not None
@@ -76,13 +101,19 @@ class FakeServer:
                 and message.dst in (self.address, c.ALL_DHCP_SERVERS, c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS)
                 and message.src_mac != self.port.mac)
 
-    def _handle(self, frame: bytes) -> None:
-        message = decode_frame(frame, time.time())
-        if message is not None and self._relayed_to_me(message):
-            if not self.silent(time.time()):
-                self._answer_relay(message)
+    def _handle(self, frame: bytes, when: float) -> None:
+        message = decode_frame(frame, when)
+        if message is None or self.silent(when):
             return
-        if message is None or not self._for_me(message) or self.silent(time.time()):
+        if self._relayed_to_me(message):
+            self._answer_relay(message)
+            return
+        if not self._for_me(message):
+            return
+        reason = self.logic.discard_reason(message.dhcp)
+        if reason is not None:
+            self.discarded.append(Discard(message, reason))
+            self.timeline.note(when, self.name, f"DISCARDED {message.name} xid=0x{message.xid:06x}: {reason}")
             return
         payload = self.logic.answer(message.dhcp)
         if payload is None:
@@ -103,7 +134,7 @@ class FakeServer:
 
     def _dispatch(self, reply: bytes, delay: float) -> None:
         if delay > 0:
-            timer = threading.Timer(delay, self._send, (reply,))
+            timer = threading.Timer(delay, self._guard, ("a delayed answer", self._send, reply))
             timer.daemon = True
             self._timers.append(timer)
             timer.start()
@@ -111,13 +142,17 @@ class FakeServer:
             self._send(reply)
 
     def _send(self, frame: bytes) -> None:
-        if not self._stop.is_set() and not self.silent(time.time()):
+        if self._stop.is_set() or self.silent(time.time()):
+            return
+        try:
             self._l2.send(frame)
+        except OSError as exc:  # too large for the link, most often: the DUT asked for more than fits
+            self.timeline.note(time.time(), self.name, f"NOT SENT: an answer of {len(frame)} bytes ({exc.strerror})")
 
     def stop(self) -> None:
         self._stop.set()
         for timer in self._timers:
             timer.cancel()
-        self._thread.join(timeout=2)
+        self._join()
         self._l2.close()
         self._udp.close()

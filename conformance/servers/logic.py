@@ -1,8 +1,10 @@
 """What an RFC 8415 server answers (section 18.3), without sockets or timing: one Dhcp6 in, payload bytes or None out.
 
-Validation follows RFC 8415 section 16: a Solicit, Rebind or Confirm carrying a Server ID, and a Request, Renew,
-Release or Decline whose Server ID is not this server's, are discarded, which is how the server the client did not
-choose ignores its Request.
+Validation follows RFC 8415 section 16 (unchanged in RFC 9915): a Solicit, Rebind or Confirm carrying a Server ID,
+a Request, Renew, Release or Decline without this server's Server ID, a client message without a Client ID, and an
+Information-request with an IA or another server's ID are discarded; `discard_reason` names the rule, so a case can
+tell the DUT which rule its message broke. A Request naming another server is discarded too: that is how the
+server the client did not choose ignores it.
 """
 import ipaddress
 from dataclasses import replace
@@ -13,6 +15,10 @@ from ..wire.codec import IA, Dhcp6, Lease
 from .script import ServerScript
 
 
+_SECTION = {c.SOLICIT: "16.2", c.REQUEST: "16.4", c.CONFIRM: "16.5", c.RENEW: "16.6", c.REBIND: "16.7",
+            c.DECLINE: "16.8", c.RELEASE: "16.9", c.INFORMATION_REQUEST: "16.12"}
+
+
 class ServerLogic:
     def __init__(self, server_duid: bytes, script: ServerScript):
         self.duid = server_duid
@@ -21,18 +27,30 @@ class ServerLogic:
         self.declined: set[str] = set()
 
     # validation -----------------------------------------------------------------------------------------------
-    def accepts(self, msg: Dhcp6) -> bool:
-        if msg.msg_type not in c.CLIENT_MESSAGES or msg.client_id is None and msg.msg_type != c.INFORMATION_REQUEST:
-            return False
-        if msg.msg_type in (c.SOLICIT, c.REBIND, c.CONFIRM):
-            return msg.server_id is None
+    def discard_reason(self, msg: Dhcp6) -> str | None:
+        """The RFC 8415 section 16 rule that makes this server discard `msg`, or None if it is valid for it."""
+        if msg.msg_type not in c.CLIENT_MESSAGES:
+            return f"RFC 8415 16: {msg.name} is not a message a client sends to a server"
+        section = _SECTION[msg.msg_type]
+        if msg.client_id is None and msg.msg_type != c.INFORMATION_REQUEST:
+            return f"RFC 8415 {section}: a {msg.name} without a Client Identifier option is discarded"
+        if msg.msg_type in (c.SOLICIT, c.REBIND, c.CONFIRM) and msg.server_id is not None:
+            return f"RFC 8415 {section}: a {msg.name} that includes a Server Identifier option is discarded"
         if msg.msg_type in (c.REQUEST, c.RENEW, c.RELEASE, c.DECLINE):
-            return msg.server_id == self.duid
-        return msg.server_id in (None, self.duid)  # Information-Request
+            if msg.server_id is None:
+                return f"RFC 8415 {section}: a {msg.name} without a Server Identifier option is discarded"
+            if msg.server_id != self.duid:
+                return f"RFC 8415 {section}: its Server Identifier is another server's"
+        if msg.msg_type == c.INFORMATION_REQUEST:
+            if msg.server_id not in (None, self.duid):
+                return f"RFC 8415 {section}: its Server Identifier is another server's"
+            if msg.ias:
+                return f"RFC 8415 {section}: an Information-request that includes an IA option is discarded"
+        return None
 
     # answers --------------------------------------------------------------------------------------------------
     def answer(self, msg: Dhcp6) -> bytes | None:
-        if not self.accepts(msg) or msg.msg_type in self.script.ignores:
+        if self.discard_reason(msg) is not None or msg.msg_type in self.script.ignores:
             return None
         handler = {
             c.SOLICIT: self._advertise, c.REQUEST: self._request, c.RENEW: self._renew, c.REBIND: self._rebind,
@@ -51,13 +69,10 @@ class ServerLogic:
         """The Relay-reply to a Relay-forward (RFC 8415 18.3.10, 19.3): the answer to the client message at its core,
         wrapped once per relay level with hop-count, link-address and peer-address copied and the Interface-Id
         option echoed (RFC 8415 21.18); None where the client message gets no answer or does not decode."""
-        try:
-            inner = forward.relay_message
-            if inner is None:
-                return None
-            payload = self.answer_relayed(inner) if inner.msg_type == c.RELAY_FORW else self.answer(inner)
-        except codec.MalformedMessage:  # a relay passes on what a client sent, however broken
+        inner = forward.relay_message  # None when what the relay passed on does not decode
+        if inner is None:
             return None
+        payload = self.answer_relayed(inner) if inner.msg_type == c.RELAY_FORW else self.answer(inner)
         if payload is None:
             return None
         echoed = forward.option(c.OPT_INTERFACE_ID)

@@ -46,6 +46,16 @@ OPT_IA_PD = 25
 OPT_IAPREFIX = 26
 OPT_INFORMATION_REFRESH_TIME = 32
 OPT_SOL_MAX_RT = 82
+OPT_INF_MAX_RT = 83
+
+OPTION_NAMES = {
+    OPT_CLIENTID: "Client Identifier", OPT_SERVERID: "Server Identifier", OPT_IA_NA: "IA_NA", OPT_IA_TA: "IA_TA",
+    OPT_IAADDR: "IAADDR", OPT_ORO: "Option Request", OPT_PREFERENCE: "Preference", OPT_ELAPSED_TIME: "Elapsed Time",
+    OPT_RELAY_MSG: "Relay Message", OPT_STATUS_CODE: "Status Code", OPT_RAPID_COMMIT: "Rapid Commit",
+    OPT_INTERFACE_ID: "Interface-Id", OPT_DNS_SERVERS: "DNS Recursive Name Server", OPT_IA_PD: "IA_PD",
+    OPT_IAPREFIX: "IAPREFIX", OPT_INFORMATION_REFRESH_TIME: "Information Refresh Time", OPT_SOL_MAX_RT: "SOL_MAX_RT",
+    OPT_INF_MAX_RT: "INF_MAX_RT",
+}
 
 # Status codes (RFC 8415 section 21.13).
 STATUS_SUCCESS = 0
