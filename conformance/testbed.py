@@ -20,6 +20,7 @@ from .dut.profile import Profile
 from .lab import netns, probe
 from .lab.capture import Capture
 from .lab.component import Component
+from .lab.packet_socket import DEFAULT_BUFFER
 from .lab.timeline import Timeline, format_message
 from .lab.topology import Lab
 from .results import HarnessError
@@ -35,6 +36,8 @@ BASE_LIFETIMES = Lifetimes(t1=3, t2=5, preferred=7, valid=9)  # short, so lifecy
 DUT_START_TIMEOUT = 10.0  # how long a DUT may take from start to its first message before the case gives up
 CAPTURE_SLACK = 0.2  # a frame's kernel timestamp precedes the moment the capture thread hands it over
 LAST_WORDS = 5  # messages before a DUT's crash that its verdict quotes
+# Receive buffer of each capture socket, bytes. The environment variable exists to test loss handling (README).
+CAPTURE_BUFFER = int(os.environ.get("DHCPV6_CONFORMANCE_CAPTURE_BUFFER", DEFAULT_BUFFER))
 _open_testbeds: set["Testbed"] = set()
 _OWNER_PID = os.getpid()
 
@@ -107,7 +110,7 @@ class Testbed:
         raise NotImplementedError
 
     def capture(self, namespace: str, iface: str, link: str = "lan") -> Capture:
-        capture = Capture(namespace, iface, self.timeline, link)
+        capture = Capture(namespace, iface, self.timeline, link, CAPTURE_BUFFER)
         self.captures.append(capture)
         return capture
 

@@ -27,16 +27,19 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 CAPABILITY = {"na": "ia_na", "pd": "ia_pd", "stateless": "stateless"}
 
 
-def control_profile(folder: Path, defect: str, mode: str = "na") -> Path:
+def control_profile(folder: Path, defect: str, mode: str = "na", *extra: str) -> Path:
     """A profile for the control client with `defect` ("none" for the correct client), asking for an address
-    (mode "na"), a delegated prefix ("pd") or configuration only ("stateless")."""
-    path = folder / f"control-{mode}-{defect}.toml"
+    (mode "na"), a delegated prefix ("pd") or configuration only ("stateless"); `extra` arguments (a preface, a
+    burst) go on its command line."""
+    tail = "".join(f', "{arg}"' for arg in extra)
+    suffix = "".join("-" + arg.lstrip("-") for arg in extra)
+    path = folder / f"control-{mode}-{defect}{suffix}.toml"
     path.write_text(f"""[dut]
-name = "control client ({mode}, {defect})"
+name = "control client ({mode}, {defect}{suffix})"
 role = "client"
 attach = "process"
 command = ["{{python}}", "{CONTROLS / 'scapy_client.py'}", "--iface", "{{iface}}", "--defect", "{defect}",
-           "--mode", "{mode}"]
+           "--mode", "{mode}"{tail}]
 stop_timeout = 2
 
 [capabilities]

@@ -3,12 +3,8 @@ import ipaddress
 import struct
 from dataclasses import dataclass, field
 
-from scapy.layers.inet import UDP
-from scapy.layers.inet6 import IPv6
-from scapy.layers.l2 import Ether
-
 from . import constants as c
-from .codec import Dhcp6, MalformedMessage, decode
+from .codec import Dhcp6, MalformedMessage, address_text, decode
 
 
 @dataclass(frozen=True)
@@ -94,8 +90,8 @@ def decode_frame(frame: bytes, time: float, link: str = "") -> Message | None:
             dhcp = decode(payload)
         except MalformedMessage as exc:
             error = str(exc)
-    return Message(time, _mac(frame[6:12]), _mac(frame[0:6]), str(ipaddress.IPv6Address(frame[ip6 + 8:ip6 + 24])),
-                   str(ipaddress.IPv6Address(frame[ip6 + 24:ip6 + 40])), sport, dport, dhcp, error, link, payload,
+    return Message(time, _mac(frame[6:12]), _mac(frame[0:6]), address_text(frame[ip6 + 8:ip6 + 24]),
+                   address_text(frame[ip6 + 24:ip6 + 40]), sport, dport, dhcp, error, link, payload,
                    frame[ip6 + 7])
 
 
@@ -105,6 +101,24 @@ def multicast_mac(address: str) -> str:
     return "33:33:" + ":".join(f"{b:02x}" for b in low)
 
 
+def _checksum(data: bytes) -> int:
+    """The Internet checksum (RFC 1071) of `data`."""
+    if len(data) % 2:
+        data += b"\x00"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
 def build_frame(src_mac: str, dst_mac: str, src: str, dst: str, sport: int, dport: int, payload: bytes) -> bytes:
-    return bytes(Ether(src=src_mac, dst=dst_mac) / IPv6(src=src, dst=dst, hlim=255 if dst.startswith("ff02") else 64)
-                 / UDP(sport=sport, dport=dport) / payload)
+    """Ethernet/IPv6/UDP around `payload`, Hop Limit 255 to link-scoped multicast and 64 otherwise, with the UDP
+    checksum RFC 8200 section 8.1 makes mandatory. Built from bytes (no scapy): floods and answers cost microseconds."""
+    source, destination = ipaddress.IPv6Address(src).packed, ipaddress.IPv6Address(dst).packed
+    length = 8 + len(payload)
+    pseudo = source + destination + struct.pack("!IxxxB", length, 17)
+    udp = struct.pack("!HHHH", sport, dport, length, 0) + payload
+    udp = udp[:6] + struct.pack("!H", _checksum(pseudo + udp) or 0xFFFF) + udp[8:]
+    hop_limit = 255 if dst.startswith("ff02") else 64
+    ip6 = struct.pack("!IHBB", 6 << 28, length, 17, hop_limit) + source + destination
+    return bytes.fromhex(dst_mac.replace(":", "")) + bytes.fromhex(src_mac.replace(":", "")) + b"\x86\xdd" + ip6 + udp

@@ -16,6 +16,7 @@ from dataclasses import replace
 from pyroute2 import IPRoute
 from scapy.arch.linux import L2Socket
 
+import malformed
 from conformance.lab.topology import link_local
 from conformance.wire import codec
 from conformance.wire import constants as c
@@ -47,15 +48,21 @@ DEFECTS = {
     "request-no-backoff": "retransmits its Request every second instead of doubling RT",
 }
 MODES = ("na", "pd", "stateless")
+PREFACES = {
+    "none": "nothing",
+    "malformed-solicit": "one Solicit whose IA_NA is 5 bytes long",
+    "flood": "a flood of malformed frames (truncated options, wrong lengths, oversize, 35 relay layers, not DHCPv6)",
+}
 IRT_MINIMUM = 600
 IRT = 1.0
 REN_TIMEOUT = REB_TIMEOUT = 10.0
 
 
 class Client:
-    def __init__(self, iface: str, defect: str, mode: str = "na"):
+    def __init__(self, iface: str, defect: str, mode: str = "na", burst: int = 0):
         self.defect = defect
         self.mode = mode
+        self.burst = burst  # malformed frames sent right after the first Solicit
         with open(f"/sys/class/net/{iface}/address") as f:
             self.mac = f.read().strip()
         self.ll = link_local(self.mac)
@@ -68,9 +75,26 @@ class Client:
         self.addresses: set[str] = set()
 
     def send(self, msg_type: int, xid: int, options: list[bytes]) -> None:
-        payload = codec.encode(msg_type, xid, [codec.client_id(self.duid)] + options)
+        self.send_payload(codec.encode(msg_type, xid, [codec.client_id(self.duid)] + options))
+
+    def send_payload(self, payload: bytes) -> None:
         self.sock.send(build_frame(self.mac, multicast_mac(c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS), self.ll,
                                    c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS, c.CLIENT_PORT, c.SERVER_PORT, payload))
+
+    def flood(self, count: int, seconds: float) -> None:
+        """`count` malformed frames spread over about `seconds`, in batches."""
+        frames = malformed.frames(random.Random(), self.mac, self.ll, count, self.duid)
+        batches = max(1, int(seconds / 0.02))
+        for index in range(batches):
+            for frame in frames[index * len(frames) // batches:(index + 1) * len(frames) // batches]:
+                self.sock.send(frame)
+            time.sleep(seconds / batches)
+
+    def preface(self, kind: str, count: int) -> None:
+        if kind == "malformed-solicit":
+            self.send_payload(malformed.short_ia_na_solicit(self.duid, random.getrandbits(24)))
+        elif kind == "flood":
+            self.flood(count, 1.0)
 
     def receive(self, deadline: float, xid: int):
         """Yield messages for us with `xid` until `deadline`."""
@@ -106,6 +130,10 @@ class Client:
         while True:
             elapsed = 0 if self.defect == "frozen-elapsed" else int((time.monotonic() - start) * 100)
             self.send(c.SOLICIT, xid, [codec.elapsed_time(elapsed), codec.ia(self.mode, 1, 0, 0, [])])
+            if self.burst:
+                frames, self.burst = malformed.frames(random.Random(), self.mac, self.ll, self.burst, self.duid), 0
+                for frame in frames:
+                    self.sock.send(frame)
             deadline = time.monotonic() + rt
             for advert in self.receive(deadline, xid):
                 if advert.msg_type != c.ADVERTISE or not any(self.usable(ia) for ia in advert.ias):
@@ -283,10 +311,16 @@ def main() -> int:
     parser.add_argument("--iface", required=True)
     parser.add_argument("--defect", choices=sorted(DEFECTS), default="none")
     parser.add_argument("--mode", choices=MODES, default="na", help="ask for an address, a prefix, or neither")
+    parser.add_argument("--preface", choices=sorted(PREFACES), default="none",
+                        help="what it sends before it starts (then it behaves as its defect says)")
+    parser.add_argument("--flood-frames", type=int, default=3000, help="frames in the flood preface (sent in 1 s)")
+    parser.add_argument("--burst", type=int, default=0, help="malformed frames sent at once after the first Solicit")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    client = Client(args.iface, args.defect, args.mode)
-    print(f"control client on {args.iface}: {DEFECTS[args.defect]}", flush=True)
+    client = Client(args.iface, args.defect, args.mode, args.burst)
+    print(f"control client on {args.iface}: {DEFECTS[args.defect]}; first sends {PREFACES[args.preface]}",
+          flush=True)
+    client.preface(args.preface, args.flood_frames)
     time.sleep(random.uniform(0, 0.2))  # SOL_MAX_DELAY, shortened: the cases measure from the first Solicit
     client.run()
     signal.pause()

@@ -32,6 +32,8 @@ DEFECTS = {
     "wrong-iface": "sends every answer out of its first client-side interface",
     "drop-unknown": "discards messages of types it does not know",
     "mcast-hop-limit-1": "relays to multicast destinations with Hop Limit 1",
+    "crash-on-hop-32": "relays hop-counts below 8, discards 8..31, and dies of SIGSEGV on hop-count 32",
+    "chain-link-address": "puts its own address in link-address when relaying another relay's Relay-forward",
 }
 HOP_COUNT_LIMIT = 8
 SERVER_MESSAGES = (c.ADVERTISE, c.REPLY, c.RECONFIGURE)
@@ -41,11 +43,12 @@ UNANSWERED_LIMIT = 2
 
 
 class Relay:
-    def __init__(self, lowers: list[tuple[str, str]], upper: tuple[str, str], destinations: list[str], defect: str):
-        self.defect = defect
+    def __init__(self, lowers: list[tuple[str, str]], upper: tuple[str, str], destinations: list[str],
+                 defects: set[str]):
+        self.defects = defects
         self.lowers = {socket.if_nametoindex(name): (name, address) for name, address in lowers}
         self.upper = (socket.if_nametoindex(upper[0]), upper[1])
-        self.destinations = destinations[:1] if defect == "first-only" else destinations
+        self.destinations = destinations[:1] if self.has("first-only") else destinations
         self.unanswered = {d: 0 for d in destinations}
         self.sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
@@ -53,6 +56,9 @@ class Relay:
         for index in self.lowers:
             group = socket.inet_pton(socket.AF_INET6, c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS) + struct.pack("@I", index)
             self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, group)
+
+    def has(self, defect: str) -> bool:
+        return defect in self.defects
 
     def send(self, payload: bytes, address: str, port: int, index: int, source: str = "::",
              hop_limit: int | None = None) -> None:
@@ -72,42 +78,45 @@ class Relay:
             index = next(struct.unpack("@I", body[16:20])[0] for level, kind, body in ancillary
                          if level == socket.IPPROTO_IPV6 and kind == socket.IPV6_PKTINFO)
             src = src.split("%")[0]
-            if self.defect == "die-on-malformed":
+            if self.has("die-on-malformed"):
                 try:
                     codec.decode(data)
                 except codec.MalformedMessage as exc:
                     print(f"cannot parse a message from {src}: {exc}; exiting", flush=True)
                     sys.exit(3)
-            if data and data[0] == c.RELAY_REPL and (index == self.upper[0] or self.defect != "forward-server-msgs"):
+            if data and data[0] == c.RELAY_REPL and (index == self.upper[0] or not self.has("forward-server-msgs")):
                 self.down(data, src)
             elif index in self.lowers:
                 self.up(data, src, index)
 
     def up(self, data: bytes, src: str, index: int) -> None:
         """RFC 8415 19.1: wrap what came from the client side in a new Relay-forward to every destination."""
-        if not data or (data[0] in SERVER_MESSAGES and self.defect != "forward-server-msgs"):
+        if not data or (data[0] in SERVER_MESSAGES and not self.has("forward-server-msgs")):
             return
-        if data[0] not in KNOWN and self.defect == "drop-unknown":
+        if data[0] not in KNOWN and self.has("drop-unknown"):
             return
         name, lower_address = self.lowers[index]
         if data[0] == c.RELAY_FORW:
-            if len(data) < 34 or (data[1] >= HOP_COUNT_LIMIT and self.defect != "ignore-hop-limit"):
+            if len(data) >= 34 and data[1] == 32 and self.has("crash-on-hop-32"):
+                os.kill(os.getpid(), signal.SIGSEGV)
+            if len(data) < 34 or (data[1] >= HOP_COUNT_LIMIT and not self.has("ignore-hop-limit")):
                 return
-            hop_count = data[1] if self.defect == "no-hop-increment" else data[1] + 1
-            link_address = lower_address if ipaddress.IPv6Address(src).is_link_local else "::"  # GUA/ULA: 0
+            hop_count = data[1] if self.has("no-hop-increment") else data[1] + 1
+            from_global = not ipaddress.IPv6Address(src).is_link_local
+            link_address = "::" if from_global and not self.has("chain-link-address") else lower_address
         else:
             hop_count, link_address = 0, lower_address
-        inner = data + OWN_OPTION if self.defect == "alter-inner" else data
-        peer = lower_address if self.defect == "wrong-peer" else src
+        inner = data + OWN_OPTION if self.has("alter-inner") else data
+        peer = lower_address if self.has("wrong-peer") else src
         forward = codec.encode_relay(c.RELAY_FORW, hop_count, link_address, peer,
                                      [codec.interface_id(name.encode()), codec.relay_msg(inner)])
         for destination in self.destinations:
-            if self.defect == "forget-silent":
+            if self.has("forget-silent"):
                 if self.unanswered[destination] >= UNANSWERED_LIMIT:
                     continue
                 self.unanswered[destination] += 1
             multicast = ipaddress.IPv6Address(destination).is_multicast
-            hop_limit = (1 if self.defect == "mcast-hop-limit-1" else 8) if multicast else None
+            hop_limit = (1 if self.has("mcast-hop-limit-1") else 8) if multicast else None
             self.send(forward, destination, c.SERVER_PORT, self.upper[0], self.upper[1], hop_limit)
 
     def down(self, data: bytes, src: str) -> None:
@@ -115,7 +124,7 @@ class Relay:
         (or else link-address) names."""
         if src in self.unanswered:
             self.unanswered[src] = 0
-        if self.defect == "drop-replies":
+        if self.has("drop-replies"):
             return
         try:
             reply = codec.decode(data)
@@ -127,10 +136,10 @@ class Relay:
         named = (reply.option(c.OPT_INTERFACE_ID) or b"").decode(errors="replace")
         index = next((i for i, (name, address) in self.lowers.items()
                       if name == named or (not named and address == reply.link_address)), None)
-        if index is None or self.defect == "wrong-iface":
+        if index is None or self.has("wrong-iface"):
             index = next(iter(self.lowers))
         port = c.SERVER_PORT if inner[0] == c.RELAY_REPL else c.CLIENT_PORT
-        self.send(inner + OWN_OPTION if self.defect == "alter-reply" else inner, reply.peer_address, port, index)
+        self.send(inner + OWN_OPTION if self.has("alter-reply") else inner, reply.peer_address, port, index)
 
 
 def main() -> int:
@@ -138,11 +147,15 @@ def main() -> int:
     parser.add_argument("--lower", nargs=2, action="append", required=True, metavar=("IFACE", "ADDRESS"))
     parser.add_argument("--upper", nargs=2, required=True, metavar=("IFACE", "ADDRESS"))
     parser.add_argument("--destination", action="append", required=True)
-    parser.add_argument("--defect", choices=sorted(DEFECTS), default="none")
+    parser.add_argument("--defect", default="none", help="one of the defects, or several joined with '+'")
     args = parser.parse_args()
+    defects = set(args.defect.split("+"))
+    if defects - set(DEFECTS):
+        parser.error(f"unknown defect {', '.join(sorted(defects - set(DEFECTS)))}; known: {', '.join(DEFECTS)}")
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    relay = Relay([tuple(lower) for lower in args.lower], tuple(args.upper), args.destination, args.defect)
-    print(f"control relay {args.lower} -> {args.destination} via {args.upper}: {DEFECTS[args.defect]}", flush=True)
+    relay = Relay([tuple(lower) for lower in args.lower], tuple(args.upper), args.destination, defects)
+    print(f"control relay {args.lower} -> {args.destination} via {args.upper}: "
+          f"{'; '.join(DEFECTS[d] for d in sorted(defects))}", flush=True)
     relay.run()
     return 0
 

@@ -3,10 +3,9 @@ already holds (RFC 6853 section 7); the client must find out with DAD and Declin
 import ipaddress
 
 from conformance.caseinfo import MUST, case
-from conformance.results import HarnessError
 from conformance.servers.models import all_models
 from conformance.servers.pool import AddressPool
-from conformance.verdict import observed, require, seconds
+from conformance.verdict import observed, precondition, require, seconds
 from conformance.wire.constants import DECLINE
 
 IDENTICAL = all_models()["identical"]
@@ -38,8 +37,8 @@ def test_declines_an_address_held_by_another_host(lab):
     # The peer answers 0.3 s later, so the DUT meets the assigning server first whatever its selection does.
     lab.server(spec_0.preference, advertise_delay=0.3, pool=spec_0.pool, lifetimes=lab.lifetimes())
     binding = lab.bind()
-    if binding.server is not assigning or taken not in binding.leases:
-        raise HarnessError(f"the DUT was not given {taken} by {assigning.name}: the scenario did not hold")
+    precondition(binding.server is assigning and taken in binding.leases,
+                 f"the DUT was given {taken} by {assigning.name}")
     lab.wait_until(binding.at + DAD_WAIT)
     probes = lab.dad_probes(taken)
     lab.record("dad_probe_after_reply", seconds(probes[0] - binding.at) if probes else "none")

@@ -2,8 +2,7 @@
 REQ_* parameters, and gives the exchange up after REQ_MAX_RC transmissions (RFC 8415 18.2.2)."""
 from conformance.caseinfo import MUST, case
 from conformance.servers.models import all_models
-from conformance.results import HarnessError
-from conformance.verdict import require, seconds
+from conformance.verdict import precondition, require, seconds
 from conformance.wire.constants import REQUEST, SOLICIT
 from conformance.wire.timing import RFC8415, Window, first_rt_window, next_rt_window
 
@@ -38,9 +37,8 @@ def test_request_retransmission_and_failover(lab):
     solicit = lab.first_solicit()
     to_chosen = lambda m: m.server_id == chosen.duid  # noqa: E731
     first = lab.expect(REQUEST, after=solicit, within=5.0, where=to_chosen)
-    if first is None:
-        raise HarnessError(f"the DUT never sent a Request to {chosen.name}, whose preference-255 Advertise came "
-                           "first: the scenario did not hold (the selection cases judge that part)")
+    precondition(first is not None, f"the DUT sent a Request to {chosen.name}, whose preference-255 Advertise came "
+                                    "first (C-PREF-255 judges the choice and the Request's Server ID)")
     requests, window = [first], first_rt_window(REQ).widened(tol)
     while True:
         nxt = lab.expect(REQUEST, after=requests[-1], within=window.high + 1.0,

@@ -7,9 +7,8 @@ Times are kernel capture timestamps on the DUT's bridge port; `tol` is the profi
 import pytest
 
 from conformance.caseinfo import MUST, SHOULD, case
-from conformance.results import HarnessError
 from conformance.testbed import CAPTURE_SLACK
-from conformance.verdict import observed, require, seconds
+from conformance.verdict import observed, precondition, require, seconds
 from conformance.wire.constants import ADVERTISE, REQUEST, SOLICIT
 from conformance.wire.timing import RFC8415, Window, first_rt_window, next_rt_window
 
@@ -23,13 +22,13 @@ LATE = 0.3  # seconds: "a few hundred milliseconds later", well inside the first
 
 
 def _advertise_from(lab, server, solicit, within):
-    """The first Advertise `server` delivered to the DUT within `within` seconds of `solicit`. Waits for that moment
-    to pass, so the precondition is judged on the whole window; a late server is the harness's fault, not the DUT's."""
+    """The first Advertise `server` delivered to the DUT within `within` seconds of `solicit`: the scenario, checked
+    before the DUT is judged. Waits for that moment to pass, so it is judged on the whole window; a late server is
+    the harness's fault (ERROR), not the DUT's."""
     lab.wait_until(solicit.time + within + CAPTURE_SLACK)
     adverts = lab.received(ADVERTISE, after=solicit, until=solicit.time + within, sender=server)
-    if not adverts:
-        raise HarnessError(f"fake server {server.name} delivered no Advertise to the DUT within {within:.3f} s "
-                           "of the first Solicit: the scenario did not hold")
+    precondition(bool(adverts), f"fake server {server.name} delivered no Advertise to the DUT within {within:.3f} s "
+                                "of the first Solicit")
     return adverts[0]
 
 
@@ -79,8 +78,8 @@ def test_preference_255_requests_at_once(lab):
     top = lab.server(preference=255)
     lab.start_dut()
     solicit = lab.first_solicit()
-    request = _request(lab, solicit)
     advert = _advertise_from(lab, top, solicit, within=IRT - lab.tolerance)
+    request = _request(lab, solicit)
     _require_server(lab, request, top, "RFC 8415 18.2.1: the Request goes to the server whose Advertise had "
                                        "preference 255")
     _require_at_once(lab, request, advert, solicit,
@@ -97,10 +96,11 @@ def test_waits_for_first_rt_without_preference_255(lab):
     that does not include a Preference option with a preference value of 255, the client continues to wait until
     the first RT elapses."
     """
-    lab.server(preference=10)
+    low = lab.server(preference=10)
     lab.server(preference=20)
     lab.start_dut()
     solicit = lab.first_solicit()
+    _advertise_from(lab, low, solicit, within=IRT - lab.tolerance)
     request = _request(lab, solicit)
     waited = request.time - solicit.time
     window = f"> {IRT - lab.tolerance:.3f} s (first RT > IRT {IRT:.0f} s, minus tolerance)"
@@ -125,8 +125,8 @@ def test_requests_highest_preference(lab):
     high = lab.server(preference=200, advertise_delay=LATE)
     lab.start_dut()
     solicit = lab.first_solicit()
-    request = _request(lab, solicit)
     _advertise_from(lab, high, solicit, within=IRT)
+    request = _request(lab, solicit)
     _require_server(lab, request, high, "RFC 8415 18.2.9: the Advertise with the highest preference SHOULD be "
                                         "preferred")
 
@@ -144,8 +144,8 @@ def test_absent_preference_counts_as_zero(lab):
     one = lab.server(preference=1, advertise_delay=LATE)
     lab.start_dut()
     solicit = lab.first_solicit()
-    request = _request(lab, solicit)
     _advertise_from(lab, one, solicit, within=IRT)
+    request = _request(lab, solicit)
     _require_server(lab, request, one, "RFC 8415 18.2.1/18.2.9: no Preference option means preference 0, so "
                                        "preference 1 SHOULD be preferred")
 
@@ -164,8 +164,8 @@ def test_late_preference_255_ends_the_wait(lab):
     top = lab.server(preference=255, advertise_delay=LATE)
     lab.start_dut()
     solicit = lab.first_solicit()
-    request = _request(lab, solicit)
     advert = _advertise_from(lab, top, solicit, within=IRT - lab.tolerance)
+    request = _request(lab, solicit)
     _require_server(lab, request, top, "RFC 8415 18.2.1: the Request goes to the server whose Advertise had "
                                        "preference 255")
     require(request.time > advert.time, "RFC 8415 18.2.1: the client Requests on the preference-255 Advertise",
@@ -188,14 +188,12 @@ def test_acts_on_first_advertise_after_first_rt(lab):
     lab.server(preference=200, advertise_delay=FIRST_RT.high + 0.8)
     lab.start_dut()
     solicit = lab.first_solicit()
+    trigger = _advertise_from(lab, first, solicit, within=FIRST_RT.high + 0.4 + 2 * lab.tolerance)
+    earlier = lab.received(ADVERTISE, after=solicit, until=trigger.time)
+    precondition(earlier[0] is trigger and trigger.time > solicit.time + FIRST_RT.high + lab.tolerance,
+                 f"the first Advertise ({earlier[0].time - solicit.time:.3f} s after the first Solicit) came from "
+                 f"{first.name} after the first RT")
     request = _request(lab, solicit)
-    adverts = lab.received(ADVERTISE, after=solicit, until=request.time)
-    if not adverts:
-        raise HarnessError("no Advertise reached the DUT before its Request")
-    trigger = adverts[0]
-    if trigger.time <= solicit.time + FIRST_RT.high + lab.tolerance:
-        raise HarnessError(f"the first Advertise arrived {trigger.time - solicit.time:.3f} s after the first "
-                           f"Solicit, inside the first RT: the scenario did not hold")
     _require_server(lab, request, first, "RFC 8415 18.2.1: after the first RT the client acts on the first valid "
                                          "Advertise it receives")
     delay = request.time - trigger.time

@@ -1,7 +1,8 @@
 """Stateless DHCPv6 (RFC 3736, RFC 8415 section 18.2.6): Information-request to every server, configured by the
 first Reply, refreshed no sooner than IRT_MINIMUM."""
 from conformance.caseinfo import MUST, case
-from conformance.verdict import observed, require, seconds
+from conformance.results import HarnessError
+from conformance.verdict import observed, precondition, require, seconds
 from conformance.wire import constants as c
 from conformance.wire.timing import RFC8415
 
@@ -15,16 +16,26 @@ def _requested(message) -> set[int]:
     return {int.from_bytes(payload[i:i + 2], "big") for i in range(0, len(payload) - 1, 2)}
 
 
-def _configured(lab, answering):
+def _configured(lab, answering, judges_the_request=False):
     """The DUT's Information-request and the Reply from `answering` that configured it; the DUT must stop asking
-    once it has that Reply (the exchange is over)."""
+    once it has that Reply (the exchange is over). A Reply that never came is the scenario's failure (ERROR), unless
+    the server discarded the request by a rule of RFC 8415 16.12: that is the DUT's FAIL in the case that judges
+    the Information-request (C-INFO-REQ), and an ERROR naming it elsewhere."""
     lab.start_dut()
     request = observed(lab.expect(c.INFORMATION_REQUEST),
                        "RFC 8415 18: the client sends an Information-request", "an Information-request",
                        "none")
     reply = lab.reply_to(request, answering, within=INF.irt * 4)
-    require(reply is not None, "RFC 8415 15: the client retransmits until a server answers",
-            f"a Reply from {answering.name}", "none reached the DUT")
+    if reply is None:
+        discarded = next((lab.discard_reason(m, answering) for m in lab.sent(c.INFORMATION_REQUEST)
+                          if lab.discard_reason(m, answering)), None)
+        if discarded and judges_the_request:
+            require(False, discarded, "an Information-request a server answers",
+                    f"{answering.name} discarded it ({discarded})")
+        if discarded:
+            raise HarnessError(f"{answering.name} discarded the DUT's Information-request ({discarded}); "
+                               "C-INFO-REQ judges that")
+    precondition(reply is not None, f"fake server {answering.name} answered the DUT's Information-request")
     # A retransmission already scheduled would fall due within the next RT (at most 2.1 x 1.1 INF_TIMEOUT).
     lab.wait_until(reply.time + INF.irt * 1.1 * 2.1 + lab.tolerance)
     again = [m for m in lab.sent(c.INFORMATION_REQUEST, after=reply) if m.xid == request.xid]
@@ -50,7 +61,7 @@ def test_information_request_two_servers(lab):
     """
     first = lab.server(preference=None)
     lab.server(preference=None)
-    request, _ = _configured(lab, first)
+    request, _ = _configured(lab, first, judges_the_request=True)
     require(request.dst == c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
             "RFC 8415 18: the Information-request goes to All_DHCP_Relay_Agents_and_Servers",
             c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS, request.dst)

@@ -1,9 +1,8 @@
 """T1 and T2 values a client must treat specially: 0 (timing left to the client) and T1 > T2 (an invalid IA)."""
 from conformance.caseinfo import MUST, case
-from conformance.results import HarnessError
 from conformance.servers.models import all_models
 from conformance.servers.script import Lifetimes
-from conformance.verdict import require, seconds
+from conformance.verdict import precondition, require, seconds
 from conformance.wire.constants import ADVERTISE, REBIND, RENEW, REQUEST
 from conformance.wire.timing import RFC8415
 
@@ -62,8 +61,7 @@ def test_ia_with_t1_above_t2_is_discarded(lab):
     settle = solicit.time + RFC8415["SOLICIT"].irt * 1.1 + lab.tolerance + 2.0
     lab.wait_until(settle)
     offered = [l.address for m in lab.received(ADVERTISE, sender=invalid) for ia in m.ias for l in ia.leases]
-    if not offered:
-        raise HarnessError(f"fake server {invalid.name} delivered no Advertise with an address to the DUT")
+    precondition(bool(offered), f"fake server {invalid.name} delivered an Advertise with an address to the DUT")
     asked = [r for r in lab.sent(REQUEST) if r.server_id == invalid.duid]
     lab.record("requests_to_invalid_server", str(len(asked)), "0")
     require(not asked, "RFC 8415 21.4/18.2.9: the IA with T1 > T2 is discarded, leaving an Advertise with no "

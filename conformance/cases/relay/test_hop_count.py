@@ -7,8 +7,7 @@ RFC 8415 and records what the relay did with hop-counts 8 to 32.
 from conformance.caseinfo import MUST, case
 from conformance.peers.client import message, next_xid
 from conformance.relaybed import CLIENT
-from conformance.results import HarnessError
-from conformance.verdict import require
+from conformance.verdict import precondition, require
 from conformance.wire.constants import OPT_RELAY_MSG, SERVER_PORT, SOLICIT
 from conformance.wire.duid import duid_ll
 
@@ -52,7 +51,7 @@ def test_relay_forward_from_a_relay(lab):
     the type of message encapsulated in the Relay Message option."
     RFC 8415 7.2: "Servers and relay agents listen for DHCP messages on UDP port 547."
     """
-    servers = [lab.server(), lab.server()]
+    servers = [lab.server()]  # one destination: forwarding to all of them is R-FWD-ALL's
     relay = lab.downstream_relay()
     lab.start_dut()
     sent = lab.arrived(relay.forward(_remote_solicit(), hop_count=1))
@@ -77,8 +76,7 @@ def test_relay_forward_from_a_relay(lab):
                 f"the downstream relay's {len(sent.payload)} bytes in the Relay Message option",
                 f"{where}: other bytes")
     replies = lab.relay_replies(sent)
-    if not replies:
-        raise HarnessError("no fake server's Relay-reply reached the relay: nothing to relay back down")
+    precondition(bool(replies), "a fake server's Relay-reply reached the relay, to be relayed back down")
     for reply in replies:
         inner = reply.option(OPT_RELAY_MSG)
         down = lab.delivered(reply, CLIENT)
@@ -120,9 +118,9 @@ def test_hop_count_limit(lab):
     at_or_above = {h: send(h) for h in range(HOP_COUNT_LIMIT, RFC3315_LIMIT + 1)}
     alive = send(0)
     lab.settle(alive)
-    if not lab.relay_forwards(alive):
-        raise HarnessError("the relay relayed no Relay-forward from a downstream relay, not even with hop-count 0 "
-                           "(R-CHAIN judges that): there is no limit to judge")
+    precondition(bool(lab.relay_forwards(alive)), "the relay relayed a Relay-forward with hop-count 0 from a "
+                                                  "downstream relay (R-CHAIN judges that): else there is no limit "
+                                                  "to judge")
     relayed = [h for h, m in at_or_above.items() if lab.relay_forwards(m)]
     lab.record("relayed_hop_counts", _spans(relayed), "none of 8..32")
     rfc3315 = relayed == list(range(HOP_COUNT_LIMIT, RFC3315_LIMIT))
