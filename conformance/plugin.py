@@ -12,7 +12,7 @@ from .dut import profile as profiles
 from .errors import EnvironmentUnfit, UsageError
 from .lab import naming, netns
 from .report import evidence, junit
-from .results import CaseResult, Level, Outcome, Violation
+from .results import CaseResult, HarnessError, Level, Outcome, Violation
 
 _KEY = pytest.StashKey[dict]()
 _TESTBED = pytest.StashKey[object]()
@@ -135,6 +135,8 @@ def _judge(report, call, info: caseinfo.CaseInfo, strict: bool) -> tuple[Outcome
     if report.when == "call" and call.excinfo is not None and call.excinfo.errisinstance(Violation):
         outcome = Outcome.FAIL if info.level == Level.MUST or strict else Outcome.WARN
         return outcome, str(call.excinfo.value)
+    if call.excinfo is not None and call.excinfo.errisinstance(HarnessError):
+        return Outcome.ERROR, str(call.excinfo.value)
     text = call.excinfo.exconly() if call.excinfo is not None else str(report.longrepr)
     return Outcome.ERROR, text
 
@@ -154,7 +156,7 @@ def _after_teardown(testbed, info: caseinfo.CaseInfo, so_far: dict) -> None:
     if ending is None:
         return
     sentence, crashed = ending
-    testbed.record("dut_ending", sentence.splitlines()[0])
+    testbed.record("dut_ending", sentence.split(";")[0])
     if crashed and so_far["outcome"] != Outcome.SKIP:
         so_far["outcome"] = Outcome.FAIL
         so_far["message"] = (f"{info.title}\n  not done: {sentence}" + _previous(so_far))

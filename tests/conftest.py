@@ -19,9 +19,10 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The command line, run as a user runs it; `env` adds variables to the inherited environment."""
     return subprocess.run([sys.executable, "-m", "conformance.cli", *args], capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, env={**os.environ, **(env or {})})
 
 
 CAPABILITY = {"na": "ia_na", "pd": "ia_pd", "stateless": "stateless"}

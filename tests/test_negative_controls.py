@@ -14,7 +14,8 @@ pytestmark = pytest.mark.lab
 SELECTION = ["C-PREF-255", "C-PREF-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT", "C-PREF-LATE-255", "C-PREF-AFTER-RT",
              "C-SOL-RT"]
 LIFECYCLE = ["C-RENEW-T1", "C-RENEW-MRD", "C-REBIND-T2", "C-REBIND-OTHER", "C-RESOLICIT-EXPIRY", "C-T1T2-ZERO",
-             "C-T1T2-INVALID", "C-DECLINE-DUP", "C-REQUEST-FAILOVER"]
+             "C-T1T2-INVALID", "C-DECLINE-DUP"]
+FAILOVER = ["C-REQUEST-FAILOVER"]  # three minutes of Request backoff: a group of its own, so groups run side by side
 PREFIX_DELEGATION = ["C-PD-PREF-255", "C-PD-PREF-WAIT", "C-PD-REBIND-T2"]
 STATELESS = ["C-INFO-REQ", "C-INFO-OUTAGE", "C-INFO-REFRESH"]
 BY_MODEL = {"C-REBIND-OTHER", "C-RESOLICIT-EXPIRY"}
@@ -32,7 +33,7 @@ EXPECTED_FAILURES = {
     "constant-rt": (["C-SOL-RT"], None),
     "late-renew": (["C-RENEW-T1"], None),
     "renew-past-t2": (["C-RENEW-MRD", "C-REBIND-T2"], None),
-    "rebind-with-server-id": (["C-REBIND-T2"], None),
+    "rebind-with-server-id": (["C-REBIND-T2", "C-REBIND-OTHER"], "unique"),  # OTHER: s2 discards it (16.7)
     "keep-zeroed": (["C-REBIND-OTHER"], "split"),
     "renew-old-server": (["C-REBIND-OTHER"], "identical"),
     "no-resolicit": (["C-RESOLICIT-EXPIRY"], "unique"),
@@ -40,6 +41,8 @@ EXPECTED_FAILURES = {
     "accept-invalid-t1t2": (["C-T1T2-INVALID"], None),
     "no-decline": (["C-DECLINE-DUP"], None),
     "request-no-backoff": (["C-REQUEST-FAILOVER"], None),
+    "request-no-server-id": (["C-PREF-255"], None),
+    "die-on-advertise": (["C-PREF-255", "C-RENEW-T1"], None),
     "no-refresh-oro": (["C-INFO-REQ"], None),
     "ignore-reply": (["C-INFO-REQ", "C-INFO-OUTAGE"], None),
     "early-refresh": (["C-INFO-REFRESH"], None),
@@ -49,10 +52,10 @@ PD_FAILURES = {"ignore-255": ["C-PD-PREF-255"], "first-advertise": ["C-PD-PREF-W
                "rebind-with-server-id": ["C-PD-REBIND-T2"]}
 
 
-def _judge(tmp_path, defect, cases, models=()):
+def _judge(tmp_path, defect, cases, models=(), extra=()):
     junit = tmp_path / "junit.xml"
-    args = ["run", "--profile", str(control_profile(tmp_path, defect, MODE.get(cases[0], "na"))), "--strict",
-            "--report-dir", str(tmp_path / "reports"), "--junit", str(junit)]
+    args = ["run", "--profile", str(control_profile(tmp_path, defect, MODE.get(cases[0], "na"), *extra)),
+            "--strict", "--report-dir", str(tmp_path / "reports"), "--junit", str(junit)]
     for case_id in cases:
         args += ["--case", case_id]
     for model in models:
@@ -61,16 +64,31 @@ def _judge(tmp_path, defect, cases, models=()):
     return result, {cid: o["outcome"] for cid, o in junit_outcomes(junit).items()}
 
 
+GROUPS = {"selection": SELECTION, "lifecycle": LIFECYCLE, "failover": FAILOVER,
+          "prefix-delegation": PREFIX_DELEGATION, "stateless": STATELESS}
+
+
 def _names(cases, models):
     return {f"{cid}[{m}]" for cid in cases if cid in BY_MODEL for m in models} | {c for c in cases if c not in BY_MODEL}
 
 
-@pytest.mark.parametrize("cases", [SELECTION, LIFECYCLE, PREFIX_DELEGATION, STATELESS],
-                         ids=["selection", "lifecycle", "prefix-delegation", "stateless"])
-def test_correct_client_passes_every_case(tmp_path, cases):
-    result, outcomes = _judge(tmp_path, "none", cases)
-    assert outcomes == {name: "PASS" for name in _names(cases, all_models())}, result.stdout
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_correct_client_passes_every_case(tmp_path, group):
+    result, outcomes = _judge(tmp_path, "none", GROUPS[group])
+    assert outcomes == {name: "PASS" for name in _names(GROUPS[group], all_models())}, result.stdout
     assert result.returncode == 0
+
+
+@pytest.mark.parametrize("preface", ["malformed-solicit", "flood"])
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_malformed_traffic_first_changes_no_verdict(tmp_path, group, preface):
+    """The correct client, preceded by one Solicit with a 5-byte IA_NA or by a flood of malformed frames (3,000 in a
+    second), gets the verdicts it gets alone; every timeline shows what it sent as MALFORMED lines."""
+    result, outcomes = _judge(tmp_path, "none", GROUPS[group], extra=("--preface", preface))
+    assert outcomes == {name: "PASS" for name in _names(GROUPS[group], all_models())}, result.stdout
+    for timeline in (tmp_path / "reports").glob("*/*/timeline.txt"):
+        malformed = [line for line in timeline.read_text().splitlines() if "  MALFORMED (" in line]
+        assert len(malformed) >= (1 if preface == "malformed-solicit" else 2000), timeline
 
 
 @pytest.mark.parametrize("defect", sorted(EXPECTED_FAILURES))
@@ -79,6 +97,21 @@ def test_defect_fails_its_cases(tmp_path, defect):
     result, outcomes = _judge(tmp_path, defect, cases, [model] if model else [])
     assert outcomes == {name: "FAIL" for name in _names(cases, [model] if model else [])}, result.stdout
     assert result.returncode == 1
+
+
+def test_a_crash_is_a_fail_with_the_signal_and_last_messages(tmp_path):
+    _judge(tmp_path, "die-on-advertise", ["C-PREF-255"])
+    verdict = next((tmp_path / "reports").glob("*/C-PREF-255/verdict.txt")).read_text()
+    assert "killed by signal 11 (SIGSEGV)" in verdict and "ADVERTISE" in verdict.split("SIGSEGV")[1]
+
+
+def test_a_case_whose_precondition_another_case_judges_is_an_error_naming_it(tmp_path):
+    """A Request without a Server ID is C-PREF-255's FAIL (the defect table); a lifecycle case, which needs the DUT
+    bound, is ERROR naming the rule the server applied and the case that judges it."""
+    result, outcomes = _judge(tmp_path, "request-no-server-id", ["C-RENEW-T1"])
+    assert outcomes == {"C-RENEW-T1": "ERROR"}, result.stdout
+    verdict = next((tmp_path / "reports").glob("*/C-RENEW-T1/verdict.txt")).read_text()
+    assert "RFC 8415 16.4" in verdict and "C-PREF-255" in verdict
 
 
 @pytest.mark.parametrize("defect", sorted(PD_FAILURES))
@@ -92,4 +125,4 @@ def test_every_case_has_a_control():
     covered = {cid for cases, _ in EXPECTED_FAILURES.values() for cid in cases}
     covered |= {cid for cases in PD_FAILURES.values() for cid in cases}
     client_cases = {cid for cid, info in caseinfo.load_all().items() if info.role == "client"}
-    assert client_cases == covered == set(SELECTION + LIFECYCLE + PREFIX_DELEGATION + STATELESS)
+    assert client_cases == covered == {cid for cases in GROUPS.values() for cid in cases}

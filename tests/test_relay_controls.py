@@ -27,7 +27,10 @@ EXPECTED_FAILURES = {
     "wrong-iface": ["R-IFACE-ID"],
     "drop-unknown": ["R-FWD-UNKNOWN"],
     "mcast-hop-limit-1": ["R-FWD-MCAST"],
+    "crash-on-hop-32": ["R-HOP-LIMIT"],
+    "chain-link-address": ["R-CHAIN"],
 }
+FORWARD_TO_ALL = ["R-FWD-ALL", "R-FWD-OUTAGE"]  # the cases whose requirement is relaying to every destination
 
 
 def relay_profile(folder, defect: str):
@@ -69,6 +72,26 @@ def test_defect_fails_its_cases(tmp_path, defect):
     result, outcomes = _judge(tmp_path, defect, cases)
     assert {cid: o["outcome"] for cid, o in outcomes.items()} == {cid: "FAIL" for cid in cases}, result.stdout
     assert result.returncode == 1
+
+
+def test_a_one_destination_relay_fails_only_the_forward_to_all_cases(tmp_path):
+    """Each other case judges its own property, so a relay that forwards to one destination passes them."""
+    result, outcomes = _judge(tmp_path, "first-only", CASES)
+    expected = {cid: "FAIL" if cid in FORWARD_TO_ALL else "PASS" for cid in CASES}
+    assert {cid: o["outcome"] for cid, o in outcomes.items()} == expected, result.stdout
+
+
+def test_a_chaining_defect_is_not_hidden_behind_a_forwarding_one(tmp_path):
+    result, outcomes = _judge(tmp_path, "first-only+chain-link-address", ["R-CHAIN"])
+    assert outcomes["R-CHAIN"]["outcome"] == "FAIL", result.stdout
+    assert "link-address" in next((tmp_path / "reports").glob("*/R-CHAIN/verdict.txt")).read_text()
+
+
+def test_a_relay_that_crashes_on_a_hop_count_fails_with_the_signal(tmp_path):
+    result, outcomes = _judge(tmp_path, "crash-on-hop-32", ["R-HOP-LIMIT"])
+    assert outcomes["R-HOP-LIMIT"]["outcome"] == "FAIL", result.stdout
+    verdict = next((tmp_path / "reports").glob("*/R-HOP-LIMIT/verdict.txt")).read_text()
+    assert "killed by signal 11 (SIGSEGV)" in verdict and "hop=32" in verdict
 
 
 def test_every_relay_case_has_a_control():

@@ -46,7 +46,7 @@ class Ending:
                 name = signal.Signals(-self.status).name
             except ValueError:
                 name = "unknown"
-            return f"killed by signal {-self.status} ({name})"
+            return f"was killed by signal {-self.status} ({name})"
         return f"exited with status {self.status}"
 
 

@@ -46,6 +46,8 @@ DEFECTS = {
     "early-refresh": "refreshes at a refresh time below IRT_MINIMUM",
     "no-decline": "keeps quiet about an address that failed Duplicate Address Detection",
     "request-no-backoff": "retransmits its Request every second instead of doubling RT",
+    "request-no-server-id": "leaves the Server Identifier out of its Request",
+    "die-on-advertise": "dies of SIGSEGV when an Advertise arrives",
 }
 MODES = ("na", "pd", "stateless")
 PREFACES = {
@@ -136,6 +138,8 @@ class Client:
                     self.sock.send(frame)
             deadline = time.monotonic() + rt
             for advert in self.receive(deadline, xid):
+                if advert.msg_type == c.ADVERTISE and self.defect == "die-on-advertise":
+                    os.kill(os.getpid(), signal.SIGSEGV)
                 if advert.msg_type != c.ADVERTISE or not any(self.usable(ia) for ia in advert.ias):
                     continue  # RFC 8415 18.2.9: ignore an Advertise without addresses
                 adverts.append(advert)
@@ -184,7 +188,8 @@ class Client:
 
     def request(self, advert):
         ias = [codec.encode_ia(ia) for ia in advert.ias if self.usable(ia)]
-        return self.exchange(c.REQUEST, [codec.server_id(advert.server_id)] + ias, IRT, max_count=10, mrt=30)
+        server = [] if self.defect == "request-no-server-id" else [codec.server_id(advert.server_id)]
+        return self.exchange(c.REQUEST, server + ias, IRT, max_count=10, mrt=30)
 
     def apply(self, reply) -> None:
         """RFC 8415 18.2.10.1: add new leases, update lifetimes, discard those with valid lifetime 0."""

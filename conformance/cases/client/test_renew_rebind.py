@@ -143,7 +143,8 @@ def _reply_to(lab, message, server, within=1.0):
     reply = lab.reply_to(message, server, within)
     if reply is None:
         rule = lab.discard_reason(message, server)
-        require(rule is None, rule or "", f"a {message.name} that {server.name} can answer",
+        require(rule is None, f"{rule}: the server must drop it, so the exchange fails",
+                f"a {message.name} that {server.name} can answer (RFC 8415 section 16)",
                 f"{server.name} discarded it: {rule}")
     precondition(reply is not None, f"fake server {server.name} answered the {message.name} within {within} s")
     return reply
