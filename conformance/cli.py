@@ -67,6 +67,7 @@ def cmd_run(args) -> int:
         raise UsageError(f"unknown model {', '.join(sorted(unknown))}; known: {', '.join(models.all_models())}")
     netns.require_capabilities()
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored (`cmd &`)
     cases_dir = Path(caseinfo.__file__).parent / "cases"
     argv = [str(cases_dir), "--dut-profile", args.profile, "--report-dir", args.report_dir,
             "-p", "no:cacheprovider", "-q", "-rN", "--rootdir", str(cases_dir)]

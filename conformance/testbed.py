@@ -238,7 +238,7 @@ class ClientTestbed(Testbed):
 
     # observation ----------------------------------------------------------------------------------------------
     def duts(self):
-        return [("the DUT", self.dut, {self.dut_port.mac})]
+        return [("the DUT", self.dut, {self.dut_port.mac})] if self.dut else []
 
     def from_dut(self, message: Message) -> bool:
         return message.src_mac == self.dut_port.mac

@@ -17,12 +17,23 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "lab" in item.keywords:
                 item.add_marker(skip)
+    # Longest first: side by side (-n) the slowest runs start at once and the run ends on short tests.
+    items.sort(key=lambda item: -(item.get_closest_marker("cost").args[0] if item.get_closest_marker("cost") else 1))
 
 
 def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """The command line, run as a user runs it; `env` adds variables to the inherited environment."""
-    return subprocess.run([sys.executable, "-m", "conformance.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
+    """The command line, run as a user runs it; `env` adds variables to the inherited environment. The result's
+    `pid` names the run (its namespaces are d6c-<pid>-...), so a test can tell them from other tests' runs."""
+    with subprocess.Popen([sys.executable, "-m", "conformance.cli", *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    result.pid = process.pid
+    return result
 
 
 CAPABILITY = {"na": "ia_na", "pd": "ia_pd", "stateless": "stateless"}

@@ -60,7 +60,7 @@ def test_capture_sees_both_directions_and_server_answers():
     (seen_solicit,) = timeline.messages(lambda m: m.msg_type == c.SOLICIT)
     assert advert is not None and advert.preference == 7 and advert.dst == port.link_local
     assert sent_at - 0.5 < seen_solicit.time <= advert.time < sent_at + 2  # kernel timestamps, in order
-    assert len(capture.packets) >= 2
+    assert len(capture.frames) >= 2
 
 
 def _start_run_in_background(report_dir, case_id="C-SOL-RT"):

@@ -60,6 +60,7 @@ def _judge(tmp_path, defect, cases):
     return result, junit_outcomes(junit)
 
 
+@pytest.mark.cost(40)
 def test_correct_relay_passes_every_case(tmp_path):
     result, outcomes = _judge(tmp_path, "none", CASES)
     assert {cid: o["outcome"] for cid, o in outcomes.items()} == {cid: "PASS" for cid in CASES}, result.stdout
@@ -74,6 +75,7 @@ def test_defect_fails_its_cases(tmp_path, defect):
     assert result.returncode == 1
 
 
+@pytest.mark.cost(35)
 def test_a_one_destination_relay_fails_only_the_forward_to_all_cases(tmp_path):
     """Each other case judges its own property, so a relay that forwards to one destination passes them."""
     result, outcomes = _judge(tmp_path, "first-only", CASES)

@@ -72,4 +72,4 @@ def test_timeline_shows_relay_layers_malformed_cores_and_multicast_hop_limit():
             "[SOLICIT xid=0x123456]] hlim=") in line
     broken = build_frame("02:00:00:00:00:01", "02:00:00:00:00:02", "2001:db8:ff::1", "2001:db8:ff::101",
                          c.SERVER_PORT, c.SERVER_PORT, forward(b"\x01", 0, "::", "fe80::c", b"x"))
-    assert "[MALFORMED (message shorter than 4 bytes)]" in format_message(decode_frame(broken, 10.0), 9.0)
+    assert "[MALFORMED (message at byte 43 is 1 bytes long, shorter than 4)]" in format_message(decode_frame(broken, 10.0), 9.0)

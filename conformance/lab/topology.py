@@ -78,8 +78,8 @@ class Lab:
         self._created.clear()
 
     def _create_namespace(self, name: str, dad: bool = False) -> None:
+        self._created.append(name)  # first: an interrupt inside create() must not leave it unknown to destroy()
         netns.create(name)
-        self._created.append(name)
         _quiet_sysctls(name, dad)
         with NetNS(name, flags=0) as ipr:
             ipr.link("set", index=ipr.link_lookup(ifname="lo")[0], state="up")

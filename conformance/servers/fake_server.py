@@ -120,7 +120,7 @@ class FakeServer(Component):
             return
         reply = build_frame(self.port.mac, message.src_mac, self.port.link_local, message.src,
                             c.SERVER_PORT, message.sport, payload)
-        self._dispatch(reply, self.script.advertise_delay if message.msg_type == c.SOLICIT else 0.0)
+        self._dispatch(reply, self.script.advertise_delay if message.msg_type == c.SOLICIT else 0.0, when)
 
     def _answer_relay(self, message) -> None:
         """The Relay-reply goes to the relay's source address, port 547 (RFC 8415 7.2, 18.3.10)."""
@@ -130,9 +130,12 @@ class FakeServer(Component):
         reply = build_frame(self.port.mac, message.src_mac, self.address, message.src, c.SERVER_PORT,
                             c.SERVER_PORT, payload)
         solicit = innermost(message.dhcp.raw)[:1] == bytes([c.SOLICIT])
-        self._dispatch(reply, self.script.advertise_delay if solicit else 0.0)
+        self._dispatch(reply, self.script.advertise_delay if solicit else 0.0, message.time)
 
-    def _dispatch(self, reply: bytes, delay: float) -> None:
+    def _dispatch(self, reply: bytes, delay: float, received: float) -> None:
+        """Send now, or `delay` seconds after the kernel received the message: however far behind a flood left
+        this thread, a scripted delay stays what the script says."""
+        delay -= time.time() - received
         if delay > 0:
             timer = threading.Timer(delay, self._guard, ("a delayed answer", self._send, reply))
             timer.daemon = True
