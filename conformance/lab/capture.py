@@ -15,9 +15,8 @@ import struct
 import time
 from dataclasses import dataclass
 
-from pyroute2 import NetNS
-
 from ..wire.frame import decode_frame
+from . import netns
 from .component import Component
 from .packet_socket import DEFAULT_BUFFER, PacketSocket
 from .timeline import Timeline
@@ -41,11 +40,15 @@ class Loss:
 
 
 def _port_counters(namespace: str, iface: str) -> tuple[int, int]:
-    """(frames received, frames sent) by the interface, from its kernel statistics."""
-    with NetNS(namespace, flags=0) as ipr:
-        (link,) = ipr.get_links(ifname=iface)
-    stats = link.get_attr("IFLA_STATS64") or {}
-    return int(stats.get("rx_packets", 0)), int(stats.get("tx_packets", 0))
+    """(frames received, frames sent) by the interface, from the kernel's /proc/net/dev as the namespace sees it
+    (cheaper than a netlink helper process)."""
+    with netns.inside(namespace), open("/proc/thread-self/net/dev") as table:
+        for line in table:
+            name, _, counters = line.partition(":")
+            if name.strip() == iface:
+                fields = counters.split()
+                return int(fields[1]), int(fields[9])
+    raise LookupError(f"no interface {iface} in namespace {namespace}")
 
 
 class Capture(Component):
