@@ -44,6 +44,8 @@ EXPECTED_FAILURES = {
     "request-no-server-id": (["C-PREF-255"], None),
     "die-on-advertise": (["C-PREF-255", "C-RENEW-T1"], None),
     "no-refresh-oro": (["C-INFO-REQ"], None),
+    "no-inf-max-rt-oro": (["C-INFO-REQ"], None),
+    "invalid-ia-no-server-id": (["C-T1T2-INVALID"], None),
     "ignore-reply": (["C-INFO-REQ", "C-INFO-OUTAGE"], None),
     "early-refresh": (["C-INFO-REFRESH"], None),
 }

@@ -42,6 +42,8 @@ DEFECTS = {
     "zero-t1-immediate": "given T1 = T2 = 0, Renews at once",
     "accept-invalid-t1t2": "accepts an IA_NA whose T1 is greater than its T2",
     "no-refresh-oro": "leaves the Information Refresh Time out of its Option Request option",
+    "no-inf-max-rt-oro": "leaves INF_MAX_RT out of its Option Request option",
+    "invalid-ia-no-server-id": "accepts an IA_NA whose T1 is greater than its T2, and Requests without a Server ID",
     "ignore-reply": "keeps retransmitting its Information-request after the Reply",
     "early-refresh": "refreshes at a refresh time below IRT_MINIMUM",
     "no-decline": "keeps quiet about an address that failed Duplicate Address Detection",
@@ -112,7 +114,7 @@ class Client:
 
     def usable(self, ia) -> bool:
         """RFC 8415 21.4: an IA_NA with T1 > T2 > 0 is discarded."""
-        invalid = ia.t1 > ia.t2 > 0 and self.defect != "accept-invalid-t1t2"
+        invalid = ia.t1 > ia.t2 > 0 and self.defect not in ("accept-invalid-t1t2", "invalid-ia-no-server-id")
         return bool(ia.leases) and not invalid
 
     def preference(self, advert) -> int:
@@ -188,7 +190,8 @@ class Client:
 
     def request(self, advert):
         ias = [codec.encode_ia(ia) for ia in advert.ias if self.usable(ia)]
-        server = [] if self.defect == "request-no-server-id" else [codec.server_id(advert.server_id)]
+        anonymous = self.defect in ("request-no-server-id", "invalid-ia-no-server-id")
+        server = [] if anonymous else [codec.server_id(advert.server_id)]
         return self.exchange(c.REQUEST, server + ias, IRT, max_count=10, mrt=30)
 
     def apply(self, reply) -> None:
@@ -276,6 +279,7 @@ class Client:
     def information(self) -> None:
         """RFC 8415 18.2.6 and 21.23: Information-request until a Reply, then refresh no sooner than IRT_MINIMUM."""
         wanted = [c.OPT_DNS_SERVERS] + ([] if self.defect == "no-refresh-oro" else [c.OPT_INFORMATION_REFRESH_TIME])
+        wanted += [] if self.defect == "no-inf-max-rt-oro" else [c.OPT_INF_MAX_RT]
         oro = codec.option(c.OPT_ORO, b"".join(code.to_bytes(2, "big") for code in wanted))
         while True:
             xid, start = random.getrandbits(24), time.monotonic()

@@ -62,12 +62,17 @@ def test_ia_with_t1_above_t2_is_discarded(lab):
     lab.wait_until(settle)
     offered = [l.address for m in lab.received(ADVERTISE, sender=invalid) for ia in m.ias for l in ia.leases]
     precondition(bool(offered), f"fake server {invalid.name} delivered an Advertise with an address to the DUT")
-    asked = [r for r in lab.sent(REQUEST) if r.server_id == invalid.duid]
-    lab.record("requests_to_invalid_server", str(len(asked)), "0")
+    # Asked for it: a Request naming its server, or one carrying its address, with or without a Server ID.
+    asked = [r for r in lab.sent(REQUEST) if r.server_id == invalid.duid
+             or {l.address for ia in r.ias for l in ia.leases} & set(offered)]
+    lab.record("requests_for_the_invalid_ia", str(len(asked)), "0")
     require(not asked, "RFC 8415 21.4/18.2.9: the IA with T1 > T2 is discarded, leaving an Advertise with no "
                        "addresses, which the client MUST ignore",
-            f"no Request to {invalid.name}",
-            f"Request at {seconds(asked[0].time - solicit.time)} after the Solicit" if asked else "")
+            f"no Request to {invalid.name}, and none for {', '.join(sorted(set(offered)))}",
+            (f"Request {seconds(asked[0].time - solicit.time)} after the Solicit, "
+             + (f"to {invalid.name}" if asked[0].server_id == invalid.duid else
+                f"for {', '.join(l.address for ia in asked[0].ias for l in ia.leases)} without its Server ID"))
+            if asked else "")
     for address in sorted(set(offered)):
         require(not lab.uses(address), "RFC 8415 21.4: the client discards the IA_NA with T1 > T2",
                 f"no answer to Neighbor Solicitations for {address}", "the DUT answers for it")
