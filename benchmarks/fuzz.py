@@ -253,7 +253,7 @@ def lab(frames: list[bytes]) -> dict[str, str]:
     if failures:
         print(f"first component failure:\n{failures[0]}", file=sys.stderr)
     return {"frames sent": f"{len(frames)} in {sent_for:.2f} s",
-            "captured": f"{len(capture.frames)} ({capture.lost_between(0, float('inf'))} dropped by the kernel)",
+            "captured": f"{len(capture.frames)} ({capture.lost} dropped by the kernel)",
             "components alive": ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in alive.items()),
             "component failures": str(len(failures)),
             "valid Solicit answered after": "yes" if advert else "NO"}

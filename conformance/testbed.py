@@ -23,7 +23,7 @@ from .lab.component import Component
 from .lab.packet_socket import DEFAULT_BUFFER
 from .lab.timeline import Timeline, format_message
 from .lab.topology import Lab
-from .results import HarnessError
+from .results import HarnessError, Violation
 from .servers.fake_server import FakeServer
 from .servers.models import Model
 from .servers.pool import AddressPool, PrefixPool
@@ -286,9 +286,28 @@ class ClientTestbed(Testbed):
                                       and (until is None or m.time <= until))
 
     def discard_reason(self, message: Message, server: FakeServer | None = None) -> str | None:
-        """The RFC rule by which `server` (any server, if None) discarded the DUT's `message`."""
-        return next((d.reason for s in self.servers if server in (None, s) for d in s.discarded
-                     if d.message.payload == message.payload and d.message.src_mac == message.src_mac), None)
+        """The RFC rule by which `server` (any server, if None) discarded the DUT's `message` or one of its
+        retransmissions, when the fault is the DUT's."""
+        return next((d.reason for s in self.servers if server in (None, s) for d in s.discarded if d.dut_at_fault
+                     and (d.message.src_mac, d.message.msg_type, d.message.xid)
+                     == (message.src_mac, message.msg_type, message.xid)), None)
+
+    def answer(self, message: Message, server: FakeServer | None, within: float, judged_by: str | None = None,
+               where=lambda m: True) -> Message:
+        """The Reply that `server` (any server, if None) sends the DUT for `message`'s exchange within `within`
+        seconds. When none comes and a server discarded the message by a rule of RFC 8415 section 16, the DUT is at
+        fault: a Violation naming the rule in the case that judges the message (`judged_by` None), HarnessError
+        naming the case that does elsewhere. Any other silence means the scenario did not hold."""
+        reply = self.reply_to(message, server, within, where)
+        if reply is not None:
+            return reply
+        rule, who = self.discard_reason(message, server), server.name if server else "a fake server"
+        if rule and judged_by is None:
+            raise Violation(f"{rule}: the server must drop it, so the exchange fails",
+                            f"a {message.name} that {who} can answer (RFC 8415 section 16)", f"discarded: {rule}")
+        if rule:
+            raise HarnessError(f"the DUT's {message.name} was discarded ({rule}); {judged_by} judges it")
+        raise HarnessError(f"the scenario did not hold: {who} answered the DUT's {message.name} within {within:.0f} s")
 
     def reply_to(self, message: Message, server: FakeServer | None = None, within: float = 1.0,
                  where=lambda m: True) -> Message | None:
@@ -315,13 +334,11 @@ class ClientTestbed(Testbed):
         self.start_dut()
         solicit = self.first_solicit()
         request = self.expect(REQUEST, after=solicit, within=request_wait)
-        reply = request and self.reply_to(request, within=request_wait,
-                                          where=lambda m: any(l.valid > 0 for ia in m.ias for l in ia.leases))
-        if reply is None:
-            why = request and self.discard_reason(request, self.server_named_by(request))
-            raise HarnessError("the DUT did not get bound (Solicit, Advertise, Request, Reply) within "
-                               f"{request_wait:.0f} s" + (f": its Request was discarded ({why}); C-PREF-255 judges "
-                                                          "the Request" if why else "; see timeline.txt"))
+        if request is None:
+            raise HarnessError(f"the DUT sent no Request within {request_wait:.0f} s of its first Solicit, so it never "
+                               "got bound; the selection cases judge that part")
+        reply = self.answer(request, None, request_wait, judged_by="C-PREF-255",
+                            where=lambda m: any(l.valid > 0 for ia in m.ias for l in ia.leases))
         return Binding(request, reply, self.server_named_by(reply))
 
     def uses(self, address: str) -> bool:

@@ -86,6 +86,11 @@ class Capture(Component):
         if message is not None:
             self.timeline.add(message)
 
+    @property
+    def lost(self) -> int:
+        """Frames the kernel dropped over the whole capture."""
+        return sum(loss.count for loss in self.losses)
+
     def lost_between(self, start: float, end: float) -> int:
         """Frames the kernel dropped in windows that overlap [start, end]."""
         return sum(loss.count for loss in self.losses if loss.start <= end and loss.end >= start)
@@ -98,8 +103,7 @@ class Capture(Component):
 
     def account(self) -> str:
         """What the capture kept and lost, beside what the port counted, for the evidence."""
-        lost = sum(loss.count for loss in self.losses)
-        text = f"{self.link}: {len(self.frames)} frames captured, {lost} dropped by the kernel"
+        text = f"{self.link}: {len(self.frames)} frames captured, {self.lost} dropped by the kernel"
         if self._counters_at_stop:
             rx, tx = (b - a for a, b in zip(self._counters_at_start, self._counters_at_stop))
             text += f"; the port counted {rx} received and {tx} sent ({rx + tx} in all)"

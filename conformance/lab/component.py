@@ -14,8 +14,7 @@ MAX_FAILURES_KEPT = 20
 class Component:
     def __init__(self, label: str):
         self.label = label  # how failures name it: "fake server s1", "capture on lan (...)"
-        self.failures: list[str] = []  # tracebacks, oldest first
-        self.failure_count = 0
+        self.failures: list[str] = []  # tracebacks, oldest first, the first MAX_FAILURES_KEPT of them
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -38,9 +37,10 @@ class Component:
             return None
 
     def _record(self, text: str) -> None:
-        self.failure_count += 1
         if len(self.failures) < MAX_FAILURES_KEPT:
             self.failures.append(text)
+        elif len(self.failures) == MAX_FAILURES_KEPT:
+            self.failures.append(f"{self.label}: more failures, not kept")
 
     @property
     def alive(self) -> bool:

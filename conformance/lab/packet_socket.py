@@ -35,7 +35,6 @@ class PacketSocket:
         self._sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, buffer)
         self._sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self._sock.setblocking(False)
-        self.dropped = 0  # frames the kernel dropped for this socket since it was opened
 
     def fileno(self) -> int:
         return self._sock.fileno()
@@ -53,9 +52,7 @@ class PacketSocket:
 
     def new_drops(self) -> int:
         """Frames dropped since the last call (the kernel resets its counters when they are read)."""
-        _, drops = struct.unpack("@II", self._sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))
-        self.dropped += drops
-        return drops
+        return struct.unpack("@II", self._sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))[1]
 
     def send(self, frame: bytes) -> None:
         self._sock.send(frame)

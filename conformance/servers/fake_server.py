@@ -22,7 +22,7 @@ from ..wire import constants as c
 from ..wire.codec import innermost
 from ..wire.duid import duid_ll
 from ..wire.frame import Message, build_frame, decode_frame
-from .logic import ServerLogic
+from .logic import ANOTHER_SERVERS, ServerLogic
 from .script import ServerScript
 
 
@@ -32,6 +32,11 @@ class Discard:
 
     message: Message
     reason: str
+
+    @property
+    def dut_at_fault(self) -> bool:
+        """False for a message addressed to another server: that is how the server not chosen ignores it."""
+        return not self.reason.endswith(ANOTHER_SERVERS)
 
 
 class FakeServer(Component):

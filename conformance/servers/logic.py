@@ -1,6 +1,6 @@
 """What an RFC 8415 server answers (section 18.3), without sockets or timing: one Dhcp6 in, payload bytes or None out.
 
-Validation follows RFC 8415 section 16 (unchanged in RFC 9915): a Solicit, Rebind or Confirm carrying a Server ID,
+Validation follows RFC 8415 section 16: a Solicit, Rebind or Confirm carrying a Server ID,
 a Request, Renew, Release or Decline without this server's Server ID, a client message without a Client ID, and an
 Information-request with an IA or another server's ID are discarded; `discard_reason` names the rule, so a case can
 tell the DUT which rule its message broke. A Request naming another server is discarded too: that is how the
@@ -15,6 +15,7 @@ from ..wire.codec import IA, Dhcp6, Lease
 from .script import ServerScript
 
 
+ANOTHER_SERVERS = "its Server Identifier is another server's"  # a discard that is no fault of the client's
 _SECTION = {c.SOLICIT: "16.2", c.REQUEST: "16.4", c.CONFIRM: "16.5", c.RENEW: "16.6", c.REBIND: "16.7",
             c.DECLINE: "16.8", c.RELEASE: "16.9", c.INFORMATION_REQUEST: "16.12"}
 
@@ -40,10 +41,10 @@ class ServerLogic:
             if msg.server_id is None:
                 return f"RFC 8415 {section}: a {msg.name} without a Server Identifier option is discarded"
             if msg.server_id != self.duid:
-                return f"RFC 8415 {section}: its Server Identifier is another server's"
+                return f"RFC 8415 {section}: {ANOTHER_SERVERS}"
         if msg.msg_type == c.INFORMATION_REQUEST:
             if msg.server_id not in (None, self.duid):
-                return f"RFC 8415 {section}: its Server Identifier is another server's"
+                return f"RFC 8415 {section}: {ANOTHER_SERVERS}"
             if msg.ias:
                 return f"RFC 8415 {section}: an Information-request that includes an IA option is discarded"
         return None

@@ -1,4 +1,4 @@
-"""Encode and decode DHCPv6 messages (RFC 8415 sections 8, 9 and 21; RFC 9915 keeps these formats) as bytes.
+"""Encode and decode DHCPv6 messages (RFC 8415 sections 8, 9 and 21) as bytes.
 
 Why our own codec, and not scapy's dissectors (scapy.layers.dhcp6): a verdict must see exactly what was on the wire,
 and a message must either decode completely or be MALFORMED with a reason. Scapy 2.8 does neither: it accepts an
@@ -60,6 +60,15 @@ def parse_options(data: bytes, base: int = 0, where: str = "message") -> list[tu
     return options
 
 
+def _checked_options(data: bytes, base: int, where: str):
+    """(code, payload, offset) of each option of an area, each checked against its format (`_check_option`)."""
+    offset = base
+    for code, payload in parse_options(data, base, where):
+        _check_option(code, payload, offset)
+        yield code, payload, offset
+        offset += 4 + len(payload)
+
+
 def _first(options, code):
     return next((payload for c_, payload in options if c_ == code), None)
 
@@ -110,20 +119,17 @@ def _parse_lease(code: int, body: bytes, at: int) -> Lease:
     if code == c.OPT_IAADDR:
         if len(body) < 24:
             raise MalformedMessage(f"IAADDR at byte {at} is {len(body)} bytes long, shorter than 24")
-        inner = parse_options(body[24:], at + 4 + 24, "IAADDR")
+        list(_checked_options(body[24:], at + 4 + 24, "IAADDR"))
         preferred, valid = struct.unpack("!II", body[16:24])
-        lease = Lease(address_text(body[:16]), preferred, valid)
+        return Lease(address_text(body[:16]), preferred, valid)
     else:
         if len(body) < 25:
             raise MalformedMessage(f"IAPREFIX at byte {at} is {len(body)} bytes long, shorter than 25")
         preferred, valid, plen = struct.unpack("!IIB", body[:9])
         if plen > 128:
             raise MalformedMessage(f"IAPREFIX at byte {at} has prefix length {plen}")
-        inner = parse_options(body[25:], at + 4 + 25, "IAPREFIX")
-        lease = Lease(f"{address_text(body[9:25])}/{plen}", preferred, valid)
-    for code_, payload in inner:
-        _check_option(code_, payload, at)
-    return lease
+        list(_checked_options(body[25:], at + 4 + 25, "IAPREFIX"))
+        return Lease(f"{address_text(body[9:25])}/{plen}", preferred, valid)
 
 
 def _parse_ia(code: int, payload: bytes, at: int) -> IA:
@@ -132,14 +138,12 @@ def _parse_ia(code: int, payload: bytes, at: int) -> IA:
     if len(payload) < head:
         raise MalformedMessage(f"IA_{kind.upper()} at byte {at} is {len(payload)} bytes long, shorter than {head}")
     iaid, t1, t2 = (struct.unpack("!I", payload[:4])[0], 0, 0) if kind == "ta" else struct.unpack("!III", payload[:12])
-    leases, status, offset = [], None, at + 4 + head
-    for code_, body in parse_options(payload[head:], offset, f"IA_{kind.upper()} at byte {at}"):
-        _check_option(code_, body, offset)
+    leases, status = [], None
+    for code_, body, offset in _checked_options(payload[head:], at + 4 + head, f"IA_{kind.upper()} at byte {at}"):
         if code_ in (c.OPT_IAADDR, c.OPT_IAPREFIX):
             leases.append(_parse_lease(code_, body, offset))
         elif code_ == c.OPT_STATUS_CODE and status is None:
             status = _status(body)
-        offset += 4 + len(body)
     return IA(kind, iaid, t1, t2, tuple(leases), status)
 
 
@@ -209,15 +213,13 @@ def _decode_layer(data: bytes, base: int) -> tuple[dict, bytes | None, int]:
         if len(data) < 4:
             raise MalformedMessage(f"message at byte {base} is {len(data)} bytes long, shorter than 4")
         head, fields = 4, dict(xid=int.from_bytes(data[1:4], "big"))
-    options = parse_options(data[head:], base + head)
-    ias, offset, inner, inner_at = [], base + head, None, 0
-    for code, payload in options:
-        _check_option(code, payload, offset)
+    options, ias, inner, inner_at = [], [], None, 0
+    for code, payload, offset in _checked_options(data[head:], base + head, "message"):
+        options.append((code, payload))
         if code in _IA_KINDS:
             ias.append(_parse_ia(code, payload, offset))
         if code == c.OPT_RELAY_MSG and inner is None and "hop_count" in fields:
             inner, inner_at = payload, offset + 4
-        offset += 4 + len(payload)
     if "hop_count" in fields and inner is None:
         raise MalformedMessage(f"relay message at byte {base} has no Relay Message option (RFC 8415 9.1, 9.2)")
     return dict(msg_type=msg_type, options=tuple(options), raw=data, ias=tuple(ias), **fields), inner, inner_at

@@ -42,7 +42,7 @@ class Message:
 
 _ETH_IPV6, _ETH_VLAN = 0x86DD, 0x8100
 _EXTENSION_HEADERS = (0, 43, 60)  # hop-by-hop, routing, destination options: skipped to reach UDP
-_UDP, _FRAGMENT = 17, 44
+_UDP = 17
 
 
 def _mac(raw: bytes) -> str:
