@@ -30,12 +30,12 @@ class CaseInfo:
 
 
 def case(case_id: str, rfc: list[str], level: Level, role: str = "client", requires: tuple[str, ...] = ()):
-    """Mark a test function as conformance case `case_id`; its docstring's first line is the title, the rest quotes
-    the requirement."""
+    """Mark a test function as conformance case `case_id`; its docstring's first paragraph is the title, the rest
+    quotes the requirement."""
     def decorate(func):
         doc = (func.__doc__ or "").strip()
-        title, _, quote = doc.partition("\n")
-        info = CaseInfo(case_id, tuple(rfc), Level(level), role, tuple(requires), title.strip(),
+        title, _, quote = doc.partition("\n\n")  # the title is the whole first paragraph
+        info = CaseInfo(case_id, tuple(rfc), Level(level), role, tuple(requires), " ".join(title.split()),
                         "\n".join(line.strip() for line in quote.strip().splitlines()))
         if case_id in REGISTRY and REGISTRY[case_id].title != info.title:
             raise ValueError(f"case ID {case_id} is used twice")

@@ -133,8 +133,8 @@ def _judge(report, call, info: caseinfo.CaseInfo, strict: bool) -> tuple[Outcome
     if report.passed:
         return Outcome.PASS, ""
     if report.when == "call" and call.excinfo is not None and call.excinfo.errisinstance(Violation):
-        outcome = Outcome.FAIL if info.level == Level.MUST or strict else Outcome.WARN
-        return outcome, str(call.excinfo.value)
+        level = call.excinfo.value.level or info.level
+        return (Outcome.FAIL if level == Level.MUST or strict else Outcome.WARN), str(call.excinfo.value)
     if call.excinfo is not None and call.excinfo.errisinstance(HarnessError):
         return Outcome.ERROR, str(call.excinfo.value)
     text = call.excinfo.exconly() if call.excinfo is not None else str(report.longrepr)
@@ -179,6 +179,8 @@ def pytest_runtest_makereport(item, call):
     outcome, message = _judge(report, call, info, state["strict"])
     if so_far["outcome"] == Outcome.PASS and outcome != Outcome.PASS:
         so_far["outcome"], so_far["message"] = outcome, message
+        if outcome in (Outcome.FAIL, Outcome.WARN):
+            so_far["level"] = call.excinfo.value.level  # the broken requirement's, when not the case's own
     if outcome == Outcome.WARN:
         report.outcome = "passed"  # a broken SHOULD is reported, not failed, unless --strict
         report.sections.append(("dhcpv6-conformance WARN", message))
@@ -196,13 +198,15 @@ def pytest_runtest_makereport(item, call):
 def _result(item, info, state, so_far) -> CaseResult:
     profile = state["profile"]
     testbed = item.stash.get(_TESTBED, None)
-    result = CaseResult(case_id=case_name(item), profile=profile.label, outcome=so_far["outcome"], level=info.level,
+    result = CaseResult(case_id=case_name(item), profile=profile.label, outcome=so_far["outcome"],
+                        level=so_far.get("level") or info.level,
                         rfc=info.rfc, title=info.title, message=so_far["message"], duration=so_far["duration"])
     if testbed is not None:
         result.measured = "; ".join(f"{k}={v}" for k, v in testbed.measurements.items())
         result.expected = "; ".join(f"{k} in {v}" for k, v in testbed.expected.items())
         result.evidence = str(testbed.evidence_dir)
         result.properties["capture_drops"] = str(sum(capture.lost for capture in testbed.captures))
+        result.samples = {name: list(values) for name, values in testbed.samples.items()}
         evidence.write_verdict(testbed.evidence_dir, result, info)
     return result
 

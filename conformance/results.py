@@ -19,8 +19,9 @@ class Outcome(str, Enum):
 class Violation(AssertionError):
     """The DUT did not do what the quoted requirement asks; `expected` and `actual` say it with numbers."""
 
-    def __init__(self, requirement: str, expected: str, actual: str):
-        self.requirement, self.expected, self.actual = requirement, expected, actual
+    def __init__(self, requirement: str, expected: str, actual: str, level: "Level | None" = None):
+        """`level`: the level of the broken requirement when it is not the case's own."""
+        self.requirement, self.expected, self.actual, self.level = requirement, expected, actual, level
         super().__init__(f"{requirement}\n  expected: {expected}\n  actual:   {actual}")
 
 
@@ -42,3 +43,4 @@ class CaseResult:
     duration: float = 0.0
     evidence: str = ""
     properties: dict[str, str] = field(default_factory=dict)
+    samples: dict[str, list[float]] = field(default_factory=dict)  # raw values for `soak` (Testbed.sample)

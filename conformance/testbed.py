@@ -29,7 +29,10 @@ from .servers.models import Model
 from .servers.pool import AddressPool, PrefixPool
 from .servers.script import Lifetimes, ServerScript
 from .wire.constants import MESSAGE_NAMES, REPLY, REQUEST, SOLICIT
+from .retransmission import Series
+from .verdict import server_named
 from .wire.frame import Message
+from .wire.timing import Params, Window, first_rt_window, next_rt_window
 
 STATE_ROOT = Path(tempfile.gettempdir())
 BASE_LIFETIMES = Lifetimes(t1=3, t2=5, preferred=7, valid=9)  # short, so lifecycle cases cost seconds
@@ -91,6 +94,7 @@ class Testbed:
         evidence_dir.mkdir(parents=True, exist_ok=True)
         self.measurements: dict[str, str] = {}
         self.expected: dict[str, str] = {}
+        self.samples: dict[str, list[float]] = {}
         self.servers: list[FakeServer] = []
         self.captures: list[Capture] = []
         self.timeline = Timeline()
@@ -170,11 +174,19 @@ class Testbed:
     def server_named_by(self, message: Message) -> FakeServer | None:
         return next((s for s in self.servers if s.duid == message.server_id), None)
 
+    def named(self, message: Message) -> str:
+        return server_named(message, self.servers)
+
     def record(self, name: str, measured: str, expected: str = "") -> None:
         """A measured value and its expected window, for the report's properties."""
         self.measurements[name] = measured
         if expected:
             self.expected[name] = expected
+
+    def sample(self, name: str, *values: float) -> None:
+        """Raw values of a randomised quantity (seconds, or a ratio), kept so `soak` can judge their distribution
+        across runs: one run shows a value, only many runs show whether RAND was random."""
+        self.samples.setdefault(name, []).extend(values)
 
     def _teardown_steps(self):
         """(what, step) in the order teardown runs them; each step's failure is kept, the next step still runs."""
@@ -265,6 +277,21 @@ class ClientTestbed(Testbed):
         self.require_complete(start, found.time if found else min(deadline, time.time()),
                               f"whether this {MESSAGE_NAMES[msg_type]} was the first")
         return found
+
+    def transmissions(self, first: Message, params: Params, count: int | None = None, where=lambda m: True) -> Series:
+        """`first` and the DUT's retransmissions of it (messages of its type that `where` accepts), each awaited
+        until the latest moment the RT formula allows after the one before (plus a second); stops at `count`
+        transmissions, or when one does not come."""
+        messages = [first]
+        window = first_rt_window(params).widened(self.tolerance)
+        while count is None or len(messages) < count:
+            nxt = self.expect(first.msg_type, after=messages[-1], within=window.high + 1.0, where=where)
+            if nxt is None:
+                break
+            messages.append(nxt)
+            rt = messages[-1].time - messages[-2].time
+            window = Window(0, next_rt_window(params, rt + self.tolerance).high + self.tolerance)
+        return Series(tuple(messages), params)
 
     def sent(self, msg_type: int, after: Message | None = None) -> list[Message]:
         """Messages of `msg_type` the DUT has sent so far (after a message), in capture order; HarnessError if the

@@ -62,6 +62,12 @@ class FakeServer(Component):
         self._udp.setblocking(False)
         self._start(self._loop)
 
+    @property
+    def described(self) -> str:
+        """How verdicts name it: "s2 (preference 200)", "s1 (no Preference option)"."""
+        pref = self.script.preference
+        return f"{self.name} ({'no Preference option' if pref is None else f'preference {pref}'})"
+
     def silence(self, start: float | None = None, end: float | None = None) -> None:
         """Go silent from `start` (now) until `end` (for ever), capture-clock times: an outage a case orders after
         an event, such as the moment the DUT got bound."""

@@ -34,6 +34,8 @@ class Window:
         return above and value <= self.high
 
     def __str__(self) -> str:
+        if self.high == float("inf"):
+            return f"{'>' if self.low_open else '>='} {self.low:.3f} s"
         return f"{'(' if self.low_open else '['}{self.low:.3f}, {self.high:.3f}] s"
 
 

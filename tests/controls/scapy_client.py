@@ -5,6 +5,7 @@ defect, so every conformance case can be shown to PASS a correct client and FAIL
 Run by the suite like any DUT (in the DUT namespace, through a profile); it speaks through a layer-2 socket.
 """
 import argparse
+import math
 import os
 import random
 import select
@@ -33,6 +34,10 @@ DEFECTS = {
     "new-xid": "changes the transaction ID on every Solicit retransmission",
     "frozen-elapsed": "leaves Elapsed Time at 0 in retransmissions",
     "constant-rt": "retransmits every IRT instead of doubling RT",
+    "wide-rand": "uses RAND of +-0.2 in each next RT (+0.2 and -0.2 in turn, so every ratio shows it)",
+    "no-rand": "uses no RAND: the first RT is exactly IRT and each next RT exactly twice the one before",
+    "whole-second-rt": "times its first RT with time() in whole seconds: starting on a half second, it ends 0.5 s "
+                       "after the first Solicit",
     "late-renew": "sends its Renew one second after T1",
     "renew-past-t2": "keeps retransmitting Renew past T2 and Rebinds only when that fails",
     "rebind-with-server-id": "puts the Server ID in its Rebind",
@@ -49,6 +54,8 @@ DEFECTS = {
     "no-decline": "keeps quiet about an address that failed Duplicate Address Detection",
     "request-no-backoff": "retransmits its Request every second instead of doubling RT",
     "request-no-server-id": "leaves the Server Identifier out of its Request",
+    "request-12": "transmits an unanswered Request 12 times (REQ_MAX_RC is 10)",
+    "request-11": "transmits an unanswered Request 11 times (one reading of RFC 8415 section 15 allows it)",
     "die-on-advertise": "dies of SIGSEGV when an Advertise arrives",
 }
 MODES = ("na", "pd", "stateless")
@@ -128,9 +135,13 @@ class Client:
 
     def solicit(self):
         """RFC 8415 18.2.1: collect for the first RT unless 255; afterwards act on the first Advertise."""
+        if self.defect == "whole-second-rt":
+            time.sleep((0.5 - time.time() % 1) % 1)
         xid, start = random.getrandbits(24), time.monotonic()
-        rt = IRT * (1 + random.uniform(0.01, 0.1))
-        adverts, first_rt = [], True
+        rt = IRT * (1 + random.uniform(0.01, 0.1)) if self.defect != "no-rand" else IRT
+        if self.defect == "whole-second-rt":
+            rt = math.ceil(time.time()) - time.time()
+        adverts, first_rt, turn = [], True, 1
         while True:
             elapsed = 0 if self.defect == "frozen-elapsed" else int((time.monotonic() - start) * 100)
             self.send(c.SOLICIT, xid, [codec.elapsed_time(elapsed), codec.ia(self.mode, 1, 0, 0, [])])
@@ -160,10 +171,12 @@ class Client:
             first_rt = False
             if self.defect == "new-xid":
                 xid = random.getrandbits(24)
-            if self.defect != "constant-rt":
-                rt = 2 * rt + random.uniform(-0.1, 0.1) * rt
-            else:
+            if self.defect == "constant-rt":
                 rt = IRT * (1 + random.uniform(0.01, 0.1))
+            elif self.defect == "wide-rand":
+                rt, turn = 2 * rt + 0.2 * turn * rt, -turn
+            else:
+                rt = 2 * rt + (random.uniform(-0.1, 0.1) * rt if self.defect != "no-rand" else 0)
 
     def exchange(self, msg_type: int, options: list[bytes], irt: float, until: float | None = None,
                  max_count: int = 0, mrt: float = 0):
@@ -192,7 +205,8 @@ class Client:
         ias = [codec.encode_ia(ia) for ia in advert.ias if self.usable(ia)]
         anonymous = self.defect in ("request-no-server-id", "invalid-ia-no-server-id")
         server = [] if anonymous else [codec.server_id(advert.server_id)]
-        return self.exchange(c.REQUEST, server + ias, IRT, max_count=10, mrt=30)
+        count = {"request-12": 12, "request-11": 11}.get(self.defect, 10)
+        return self.exchange(c.REQUEST, server + ias, IRT, max_count=count, mrt=30)
 
     def apply(self, reply) -> None:
         """RFC 8415 18.2.10.1: add new leases, update lifetimes, discard those with valid lifetime 0."""
