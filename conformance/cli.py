@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import caseinfo
@@ -54,8 +55,9 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def cmd_run(args) -> int:
-    import pytest
+def _prepared(args):
+    """Validate a run's options (exit 2 before anything exists, 3 in an unfit environment) and install the signal
+    handlers that make every lab come down."""
     from .lab import netns
     profile = profiles.load(args.profile)  # bad profile: exit 2 before anything exists
     if args.via_relay:
@@ -68,9 +70,16 @@ def cmd_run(args) -> int:
     netns.require_capabilities()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored (`cmd &`)
+    return profile
+
+
+def _session(args, report_dir: str, junit: str | None) -> tuple[_Collector, int]:
+    """One pytest session over the selected cases; the collector holds its verdicts."""
+    import pytest
     cases_dir = Path(caseinfo.__file__).parent / "cases"
-    argv = [str(cases_dir), "--dut-profile", args.profile, "--report-dir", args.report_dir,
-            "-p", "no:cacheprovider", "-q", "-rN", "--rootdir", str(cases_dir)]
+    argv = [str(cases_dir), "--dut-profile", args.profile, "--report-dir", report_dir,
+            "-p", "no:cacheprovider", "-q", "-rN", "--rootdir", str(cases_dir),
+            "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # a soak's later sessions re-import the plugin
     for pattern in args.case:
         argv += ["--case", pattern]
     for model in args.model:
@@ -79,17 +88,60 @@ def cmd_run(args) -> int:
         argv += ["--via-relay", args.via_relay]
     if args.strict:
         argv.append("--dhcpv6-strict")
-    if args.junit:
-        argv += ["--dhcpv6-junit", args.junit]
+    if junit:
+        argv += ["--dhcpv6-junit", junit]
     collector = _Collector()
     status = pytest.main(argv, plugins=[collector])
+    return collector, int(status)
+
+
+def cmd_run(args) -> int:
+    _prepared(args)
+    collector, status = _session(args, args.report_dir, args.junit)
     if collector.interrupted:
         return 130
-    return _exit_status(collector.results, args.strict, int(status))
+    return _exit_status(collector.results, args.strict, status)
+
+
+def cmd_soak(args) -> int:
+    """The cases `--runs` times; per case the verdicts seen (INTERMITTENT when they differ) and the distributions
+    of randomised timers, in REPORT_DIR/soak.txt and the JUnit; each run's evidence in REPORT_DIR/run-NN/."""
+    from . import soak
+    from .report import junit
+    if args.runs < 2:
+        raise UsageError(f"--runs {args.runs}: a soak needs at least 2 runs")
+    profile = _prepared(args)
+    runs = []
+    for index in range(1, args.runs + 1):
+        folder = Path(args.report_dir) / f"run-{index:02d}"
+        collector, status = _session(args, str(folder), str(folder / "run-junit.xml"))
+        if collector.interrupted:
+            return 130
+        if status in (2, 3, 4) and not collector.results:
+            return _exit_status([], args.strict, status)
+        runs.append(collector.results)
+        print(f"soak: run {index} of {args.runs}: " + ", ".join(f"{r.case_id} {r.outcome.value}"
+                                                            for r in collector.results), flush=True)
+    soaks = soak.combine(runs)
+    soak.write_text(Path(args.report_dir) / "soak.txt", soaks)
+    results = [soak.as_result(s) for s in soaks]
+    junit.write(Path(args.junit or Path(args.report_dir) / f"junit-{profile.slug}.xml"), profile, results,
+                args.strict)
+    for result in results:
+        print(f"{result.outcome.value:12} {result.case_id:20} {result.message.splitlines()[0]}")
+    print(f"soak: {Path(args.report_dir) / 'soak.txt'}")
+    outcomes = {r.outcome for r in results}
+    return _exit_status([replace(r, outcome=Outcome.FAIL) if r.outcome == Outcome.INTERMITTENT else r
+                         for r in results], args.strict, 0) if outcomes else 3
 
 
 def cmd_list(args) -> int:
+    from .wire.timing import REFERENCES
     profile = profiles.load(args.profile) if args.profile else None
+    chosen = profile.timing.rfc if profile else "9915"
+    print("references: " + ", ".join(f"{r.name}{' (judged)' if key == chosen else ''}"
+                                      for key, r in REFERENCES.items())
+          + "; a profile's [timing] rfc selects one (README: Which RFC)")
     for info in caseinfo.load_all().values():
         applies = ""
         if profile is not None:
@@ -140,10 +192,8 @@ def cmd_report(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dhcpv6-conformance", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="judge a DUT")
+def _run_options(run: argparse.ArgumentParser) -> None:
+    """The options `run` and `soak` share."""
     run.add_argument("--profile", required=True)
     run.add_argument("--case", action="append", default=[], help="case ID or glob (repeatable)")
     run.add_argument("--strict", action="store_true", help="a broken SHOULD counts as FAIL")
@@ -153,7 +203,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="RFC 6853 model for model-dependent cases: split, unique, identical (repeatable)")
     run.add_argument("--report-dir", default="reports")
     run.add_argument("--junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dhcpv6-conformance", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="judge a DUT")
+    _run_options(run)
     run.set_defaults(func=cmd_run)
+    soak_ = sub.add_parser("soak", help="run cases N times: verdicts across runs, distributions of random timers")
+    _run_options(soak_)
+    soak_.add_argument("--runs", type=int, required=True, help="how many times to run each case (at least 2)")
+    soak_.set_defaults(func=cmd_soak)
     lst = sub.add_parser("list", help="cases, IDs, RFC sections, levels")
     lst.add_argument("--profile")
     lst.set_defaults(func=cmd_list)
@@ -177,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_status
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `list | head`: the reader left; nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

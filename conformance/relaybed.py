@@ -19,15 +19,15 @@ from .testbed import CAPTURE_SLACK, DUT_START_TIMEOUT, ClientTestbed, Testbed, d
 from .wire import constants as c
 from .wire.codec import innermost
 from .wire.frame import Message
-from .wire.timing import RAND, RFC8415
+from .wire.timing import RAND, RFC9915
 
 CLIENT, UPSTREAM = "client", "upstream"
 PREFIXES = {CLIENT: "2001:db8:a::", "client2": "2001:db8:b::", UPSTREAM: "2001:db8:ff::"}  # a /64 per link
 DOWNSTREAM_RELAY = "2001:db8:a::2"
-# A relay has no deadline in RFC 8415; a message it passes on later than the earliest end of a client's first
+# A relay has no deadline in RFC 9915; a message it passes on later than the earliest end of a client's first
 # retransmission timeout (the shortest IRT of section 7.6, less RAND, section 15) may arrive after the client has sent
 # it again.
-RELAY_WITHIN = min(params.irt for params in RFC8415.values()) * (1 - RAND)
+RELAY_WITHIN = min(params.irt for params in RFC9915.values()) * (1 - RAND)
 PROBE_EVERY = 0.2  # seconds between the Solicits that find out when the relay is up
 
 

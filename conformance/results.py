@@ -14,6 +14,7 @@ class Outcome(str, Enum):
     WARN = "WARN"    # a SHOULD is broken (FAIL under --strict)
     SKIP = "SKIP"    # the profile says the DUT lacks what the case needs
     ERROR = "ERROR"  # the harness or the environment failed: never a verdict on the DUT
+    INTERMITTENT = "INTERMITTENT"  # `soak` only: the verdict differed across runs; counts as FAIL
 
 
 class Violation(AssertionError):

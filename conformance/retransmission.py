@@ -1,4 +1,4 @@
-"""A message's transmissions judged as one series (RFC 8415 section 15): the first RT against IRT, each later RT
+"""A message's transmissions judged as one series (RFC 9915 section 15): the first RT against IRT, each later RT
 against the one before it, MRT and MRC, the transaction ID and Elapsed Time of each transmission.
 
 Windows are the set of measured RTs that some RT allowed by the formula could have produced: each measured interval
@@ -42,6 +42,13 @@ class Series:
         return [(rt - 2 * prev) / prev for prev, rt in zip(self.rts, self.rts[1:])
                 if not self.params.mrt or rt < self.params.mrt * (1 - RAND)]
 
+    def rand_excess(self, tolerance: float) -> list[float]:
+        """How far each RT after the first lies outside its window, in units of RTprev (negative: inside), so
+        `soak` can count the ratios that broke RAND's bounds across runs."""
+        windows = self.windows(tolerance, False)
+        return [max(w.low - rt, rt - w.high) / prev
+                for prev, rt, w in zip(self.rts, self.rts[1:], windows[1:])]
+
     def describe(self) -> str:
         """"1 +0.000 s, 2 +1.043 s (RT 1.043 s), ...": the whole series, for the verdict and the report."""
         first = self.messages[0].time
@@ -54,24 +61,24 @@ def require_series(series: Series, tolerance: float, name: str, strictly_above_i
     shown = f" (series: {series.describe()})"
     first = series.messages[0]
     for index, message in enumerate(series.messages[1:], start=2):
-        require(message.xid == first.xid, "RFC 8415 16.1: a client MUST leave the transaction ID unchanged in "
+        require(message.xid == first.xid, "RFC 9915 16.1: a client MUST leave the transaction ID unchanged in "
                                           "retransmissions of a message" + shown,
                 f"{name} {index} with xid 0x{first.xid:06x}", f"xid 0x{message.xid:06x}")
     elapsed_slack = (tolerance + 0.01) * 100
     for index, message in enumerate(series.messages, start=1):
-        require(message.elapsed is not None, "RFC 8415 21.9: the client MUST include an Elapsed Time option",
+        require(message.elapsed is not None, "RFC 9915 21.9: the client MUST include an Elapsed Time option",
                 f"Elapsed Time in {name} {index}", "no Elapsed Time option")
         since = (message.time - first.time) * 100
         require(abs(message.elapsed - since) <= elapsed_slack if index > 1 else message.elapsed == 0,
-                "RFC 8415 15/21.9: the client MUST update elapsed-time, measured from the first transmission, "
+                "RFC 9915 15/21.9: the client MUST update elapsed-time, measured from the first transmission, "
                 "which carries 0",
                 f"{name} {index} elapsed-time {since:.0f} +- {elapsed_slack:.0f} centiseconds" if index > 1 else
                 f"{name} 1 elapsed-time 0 centiseconds", f"{message.elapsed} centiseconds")
     windows = series.windows(tolerance, strictly_above_irt)
     for index, (rt, window) in enumerate(zip(series.rts, windows), start=1):
-        rule = ("RFC 8415 15/18.2.1: RT = IRT + RAND*IRT, with RAND strictly greater than 0 for the first Solicit"
-                if index == 1 and strictly_above_irt else "RFC 8415 15: RT = IRT + RAND*IRT" if index == 1 else
-                "RFC 8415 15: RT = 2*RTprev + RAND*RTprev (MRT + RAND*MRT once past MRT), RAND in [-0.1, +0.1]")
+        rule = ("RFC 9915 15/18.2.1: RT = IRT + RAND*IRT, with RAND strictly greater than 0 for the first Solicit"
+                if index == 1 and strictly_above_irt else "RFC 9915 15: RT = IRT + RAND*IRT" if index == 1 else
+                "RFC 9915 15: RT = 2*RTprev + RAND*RTprev (MRT + RAND*MRT once past MRT), RAND in [-0.1, +0.1]")
         require(rt in window, rule + shown, f"{name} {index + 1} {window} after {name} {index}"
                 + (" (IRT +- tolerance)" if index == 1 else f" (from the RT before it, {seconds(series.rts[index - 2])}"
                                                              ", +- tolerance)"),
@@ -79,9 +86,9 @@ def require_series(series: Series, tolerance: float, name: str, strictly_above_i
 
 
 def require_mrc(series: Series, name: str) -> None:
-    """At most MRC transmissions. RFC 8415 section 15 reads two ways; only a count both readings forbid FAILs."""
+    """At most MRC transmissions. RFC 9915 section 15 reads two ways; only a count both readings forbid FAILs."""
     mrc, count = series.params.mrc, len(series.messages)
-    ambiguous(count <= mrc + 1, count <= mrc, f"RFC 8415 15: the exchange fails after MRC ({mrc}) transmissions",
+    ambiguous(count <= mrc + 1, count <= mrc, f"RFC 9915 15: the exchange fails after MRC ({mrc}) transmissions",
               MRC_READINGS, f"at most {mrc} transmissions of the {name}",
               f"{count} transmissions, the last {seconds(series.messages[-1].time - series.messages[0].time)} "
               f"after the first (series: {series.describe()})")

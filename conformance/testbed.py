@@ -75,7 +75,7 @@ class Binding:
 
     @property
     def at(self) -> float:
-        """T1, T2 and lifetimes count from the Reply's arrival (RFC 8415 section 18.2.10.1)."""
+        """T1, T2 and lifetimes count from the Reply's arrival (RFC 9915 section 18.2.10.1)."""
         return self.reply.time
 
     @property
@@ -90,6 +90,7 @@ class Testbed:
     def __init__(self, profile: Profile, evidence_dir: Path):
         self.profile = profile
         self.tolerance = profile.timing.tolerance
+        self.reference = profile.timing.reference  # the standard whose numbers are judged ([timing] rfc)
         self.evidence_dir = evidence_dir
         evidence_dir.mkdir(parents=True, exist_ok=True)
         self.measurements: dict[str, str] = {}
@@ -322,7 +323,7 @@ class ClientTestbed(Testbed):
     def answer(self, message: Message, server: FakeServer | None, within: float, judged_by: str | None = None,
                where=lambda m: True) -> Message:
         """The Reply that `server` (any server, if None) sends the DUT for `message`'s exchange within `within`
-        seconds. When none comes and a server discarded the message by a rule of RFC 8415 section 16, the DUT is at
+        seconds. When none comes and a server discarded the message by a rule of RFC 9915 section 16, the DUT is at
         fault: a Violation naming the rule in the case that judges the message (`judged_by` None), HarnessError
         naming the case that does elsewhere. Any other silence means the scenario did not hold."""
         reply = self.reply_to(message, server, within, where)
@@ -331,7 +332,7 @@ class ClientTestbed(Testbed):
         rule, who = self.discard_reason(message, server), server.name if server else "a fake server"
         if rule and judged_by is None:
             raise Violation(f"{rule}: the server must drop it, so the exchange fails",
-                            f"a {message.name} that {who} can answer (RFC 8415 section 16)", f"discarded: {rule}")
+                            f"a {message.name} that {who} can answer (RFC 9915 section 16)", f"discarded: {rule}")
         if rule:
             raise HarnessError(f"the DUT's {message.name} was discarded ({rule}); {judged_by} judges it")
         raise HarnessError(f"the scenario did not hold: {who} answered the DUT's {message.name} within {within:.0f} s")

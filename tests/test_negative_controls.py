@@ -11,8 +11,8 @@ from conformance.servers.models import all_models
 
 pytestmark = pytest.mark.lab
 
-SELECTION = ["C-PREF-255", "C-PREF-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT", "C-PREF-LATE-255", "C-PREF-AFTER-RT",
-             "C-SOL-RT"]
+SELECTION = ["C-PREF-255", "C-PREF-WAIT", "C-PREF-ABSENT-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT", "C-PREF-LATE-255",
+             "C-PREF-AFTER-RT", "C-SOL-RT"]
 LIFECYCLE = ["C-RENEW-T1", "C-RENEW-MRD", "C-REBIND-T2", "C-REBIND-OTHER", "C-RESOLICIT-EXPIRY", "C-T1T2-ZERO",
              "C-T1T2-INVALID", "C-DECLINE-DUP"]
 FAILOVER = ["C-REQUEST-FAILOVER"]  # three minutes of Request backoff: a group of its own, so groups run side by side
@@ -24,13 +24,15 @@ MODE = {**{cid: "pd" for cid in PREFIX_DELEGATION}, **{cid: "stateless" for cid 
 # defect -> (the cases it must fail, the model they run under: None for cases that do not depend on one)
 EXPECTED_FAILURES = {
     "ignore-255": (["C-PREF-255", "C-PREF-LATE-255"], None),
-    "first-advertise": (["C-PREF-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT"], None),
+    "first-advertise": (["C-PREF-WAIT", "C-PREF-ABSENT-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT"], None),
     "lowest-pref": (["C-PREF-HIGHEST", "C-PREF-ABSENT"], None),
-    "absent-as-255": (["C-PREF-ABSENT"], None),
+    "absent-as-255": (["C-PREF-ABSENT", "C-PREF-ABSENT-WAIT"], None),  # a MUST now: it ends the first RT
+    "whole-second-rt": (["C-PREF-WAIT", "C-PREF-ABSENT-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT", "C-SOL-RT"], None),
     "rewait": (["C-PREF-AFTER-RT"], None),
     "new-xid": (["C-SOL-RT"], None),
     "frozen-elapsed": (["C-SOL-RT"], None),
     "constant-rt": (["C-SOL-RT"], None),
+    "wide-rand": (["C-SOL-RT"], None),
     "late-renew": (["C-RENEW-T1"], None),
     "renew-past-t2": (["C-RENEW-MRD", "C-REBIND-T2"], None),
     "rebind-with-server-id": (["C-REBIND-T2", "C-REBIND-OTHER"], "unique"),  # OTHER: s2 discards it (16.7)
@@ -41,6 +43,7 @@ EXPECTED_FAILURES = {
     "accept-invalid-t1t2": (["C-T1T2-INVALID"], None),
     "no-decline": (["C-DECLINE-DUP"], None),
     "request-no-backoff": (["C-REQUEST-FAILOVER"], None),
+    "request-12": (["C-REQUEST-FAILOVER"], None),
     "request-no-server-id": (["C-PREF-255"], None),
     "die-on-advertise": (["C-PREF-255", "C-RENEW-T1"], None),
     "no-refresh-oro": (["C-INFO-REQ"], None),
@@ -68,7 +71,7 @@ def _judge(tmp_path, defect, cases, models=(), extra=()):
 
 GROUPS = {"selection": SELECTION, "lifecycle": LIFECYCLE, "failover": FAILOVER,
           "prefix-delegation": PREFIX_DELEGATION, "stateless": STATELESS}
-COST = {"selection": 30, "lifecycle": 120, "failover": 190, "prefix-delegation": 40, "stateless": 80}  # seconds
+COST = {"selection": 45, "lifecycle": 120, "failover": 190, "prefix-delegation": 40, "stateless": 80}  # seconds
 BY_GROUP = [pytest.param(group, marks=pytest.mark.cost(COST[group])) for group in sorted(GROUPS)]
 
 
@@ -95,12 +98,42 @@ def test_malformed_traffic_first_changes_no_verdict(tmp_path, group, preface):
         assert len(malformed) >= (1 if preface == "malformed-solicit" else 2000), timeline
 
 
-@pytest.mark.parametrize("defect", sorted(EXPECTED_FAILURES))
+def _cost(cases) -> int:
+    return max(COST[group] for group, members in GROUPS.items() if set(cases) & set(members))
+
+
+@pytest.mark.parametrize("defect", [pytest.param(d, marks=pytest.mark.cost(_cost(EXPECTED_FAILURES[d][0])))
+                                    for d in sorted(EXPECTED_FAILURES)])
 def test_defect_fails_its_cases(tmp_path, defect):
     cases, model = EXPECTED_FAILURES[defect]
     result, outcomes = _judge(tmp_path, defect, cases, [model] if model else [])
     assert outcomes == {name: "FAIL" for name in _names(cases, [model] if model else [])}, result.stdout
     assert result.returncode == 1
+
+
+def test_a_must_broken_in_a_should_case_is_a_fail_at_must(tmp_path):
+    """C-PREF-ABSENT is a SHOULD (which server); a Request before the first RT breaks 18.2.1's MUST: FAIL without
+    --strict, reported at level MUST, quoting the MUST."""
+    junit = tmp_path / "junit.xml"
+    result = run_cli("run", "--profile", str(control_profile(tmp_path, "absent-as-255")), "--case", "C-PREF-ABSENT",
+                     "--report-dir", str(tmp_path / "reports"), "--junit", str(junit), timeout=300)
+    props = junit_outcomes(junit)["C-PREF-ABSENT"]
+    assert (props["outcome"], props["level"], result.returncode) == ("FAIL", "MUST", 1), result.stdout
+    verdict = next((tmp_path / "reports").glob("*/C-PREF-ABSENT/verdict.txt")).read_text()
+    assert "A client MUST collect valid Advertise messages for the first RT seconds" in verdict
+
+
+@pytest.mark.cost(190)
+def test_eleven_requests_are_a_warn_twelve_a_fail(tmp_path):
+    """RFC 9915 section 15 reads as 10 or as 11 transmissions allowed: 11 is WARN (one reading forbids it), quoting
+    both sentences; without --strict the run passes."""
+    junit = tmp_path / "junit.xml"
+    result = run_cli("run", "--profile", str(control_profile(tmp_path, "request-11")), "--case", "C-REQUEST-FAILOVER",
+                     "--report-dir", str(tmp_path / "reports"), "--junit", str(junit), timeout=600)
+    props = junit_outcomes(junit)["C-REQUEST-FAILOVER"]
+    assert (props["outcome"], result.returncode) == ("WARN", 0), result.stdout
+    verdict = next((tmp_path / "reports").glob("*/C-REQUEST-FAILOVER/verdict.txt")).read_text()
+    assert "MRC specifies an upper bound" in verdict and "transmitted the message MRC times" in verdict
 
 
 def test_a_crash_is_a_fail_with_the_signal_and_last_messages(tmp_path):
@@ -115,7 +148,7 @@ def test_a_case_whose_precondition_another_case_judges_is_an_error_naming_it(tmp
     result, outcomes = _judge(tmp_path, "request-no-server-id", ["C-RENEW-T1"])
     assert outcomes == {"C-RENEW-T1": "ERROR"}, result.stdout
     verdict = next((tmp_path / "reports").glob("*/C-RENEW-T1/verdict.txt")).read_text()
-    assert "RFC 8415 16.4" in verdict and "C-PREF-255" in verdict
+    assert "RFC 9915 16.4" in verdict and "C-PREF-255" in verdict
 
 
 @pytest.mark.parametrize("defect", sorted(PD_FAILURES))

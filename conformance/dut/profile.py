@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import UsageError
+from ..wire.timing import REFERENCES
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES_DIR = PROJECT_DIR / "fixtures"
@@ -30,6 +31,11 @@ class ProfileError(UsageError):
 class Timing:
     tolerance: float = DEFAULT_TOLERANCE
     min_t2: int = 0          # shortest T2 the DUT accepts (a client that raises short T2s says so here)
+    rfc: str = "9915"        # the standard judged against: "9915", "8415" or "3315" (wire.timing.REFERENCES)
+
+    @property
+    def reference(self):
+        return REFERENCES[self.rfc]
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,7 @@ _SCHEMA = {
     "dut": {"name": str, "role": str, "attach": str, "command": list, "templates": dict, "private_dirs": list,
             "stop_timeout": (int, float)},
     "capabilities": {name: bool for name in CAPABILITIES},
-    "timing": {"tolerance": (int, float), "min_t2": int},
+    "timing": {"tolerance": (int, float), "min_t2": int, "rfc": str},
 }
 _REQUIRED = {"dut": ("name", "role", "attach", "command")}
 
@@ -149,12 +155,16 @@ def load(path: str | Path) -> Profile:
     tolerance = float(timing.get("tolerance", DEFAULT_TOLERANCE))
     if not 0 <= tolerance <= 0.5:
         raise ProfileError(path, "timing.tolerance", f"{tolerance} is outside 0..0.5 seconds")
+    rfc = timing.get("rfc", "9915")
+    if rfc not in REFERENCES:
+        raise ProfileError(path, "timing.rfc", f"{rfc!r} is not a reference the suite knows; use one of "
+                                               f"{', '.join(repr(r) for r in REFERENCES)}")
     profile = Profile(path=path.resolve(), name=dut["name"], role=dut["role"], attach=dut["attach"],
                       command=tuple(command), templates=dict(dut.get("templates", {})),
                       private_dirs=tuple(dut.get("private_dirs", ())),
                       stop_timeout=float(dut.get("stop_timeout", 3.0)),
                       capabilities={name: bool(data.get("capabilities", {}).get(name, False)) for name in CAPABILITIES},
-                      timing=Timing(tolerance, int(timing.get("min_t2", 0))))
+                      timing=Timing(tolerance, int(timing.get("min_t2", 0)), rfc))
     _check_files(profile)
     return profile
 

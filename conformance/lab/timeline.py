@@ -70,7 +70,7 @@ def _format(m: Message, origin: float) -> str:
         return f"{head} ({m.error})"
     parts = [head]
     if m.dhcp.is_relay:
-        hop_limit = f" hlim={m.hop_limit}" if m.dst.startswith("ff") else ""  # relaying to multicast: RFC 8415 19
+        hop_limit = f" hlim={m.hop_limit}" if m.dst.startswith("ff") else ""  # relaying to multicast: RFC 9915 19
         return f"{head} {_relay_layers(m.dhcp)}{hop_limit}"
     parts.append(f"xid=0x{m.xid:06x}")
     if m.client_id is not None:

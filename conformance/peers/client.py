@@ -16,7 +16,7 @@ LEASE = "2001:db8:a::1:1"                    # the address a client in the middl
 
 
 def message(msg_type: int, xid: int, client: bytes, server: bytes = OTHER_SERVER) -> bytes:
-    """A plausible message of `msg_type` with the options RFC 8415 section 18.2 has a client (or, for server
+    """A plausible message of `msg_type` with the options RFC 9915 section 18.2 has a client (or, for server
     message types, a server) put in it."""
     lease = codec.ia("na", 1, 0, 0, [codec.ia_address(LEASE, 0, 0)])
     options = {

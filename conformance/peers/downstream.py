@@ -1,4 +1,4 @@
-"""A fake relay agent between a remote client and the relay DUT (RFC 8415 19.1.2): it wraps a client message in a
+"""A fake relay agent between a remote client and the relay DUT (RFC 9915 19.1.2): it wraps a client message in a
 Relay-forward with the hop-count a case chooses and sends it from its global address to the DUT's, as a relay
 configured with the DUT as its destination does; Relay-replies come back to its port 547."""
 from ..lab.topology import Host

@@ -20,7 +20,7 @@ def _properties(result: CaseResult) -> dict[str, str]:
 def _testcase(result: CaseResult, strict: bool) -> TestCase:
     case = TestCase(result.case_id, classname=result.profile, elapsed_sec=round(result.duration, 3),
                     stdout=result.title)
-    if result.outcome == Outcome.FAIL or (result.outcome == Outcome.WARN and strict):
+    if result.outcome in (Outcome.FAIL, Outcome.INTERMITTENT) or (result.outcome == Outcome.WARN and strict):
         case.add_failure_info(message=result.message.splitlines()[0] if result.message else "failed",
                               output=result.message, failure_type=result.level.value)
     elif result.outcome == Outcome.ERROR:

@@ -1,9 +1,9 @@
-"""A scripted DHCPv6 server on a lab link: a raw packet socket in its own namespace, RFC 8415 answers from
+"""A scripted DHCPv6 server on a lab link: a raw packet socket in its own namespace, RFC 9915 answers from
 ServerLogic, and the script's preference, Advertise delay and outages applied on top. Behind a relay it also answers
 Relay-forwards sent to its global address or to All_DHCP_Servers.
 
 Nothing a DUT sends can stop it (lab.component): a frame that does not decode is never answered, a message a rule of
-RFC 8415 section 16 discards is noted in the timeline with the rule (`discarded` keeps it for the cases), and an
+RFC 9915 section 16 discards is noted in the timeline with the rule (`discarded` keeps it for the cases), and an
 answer that cannot be sent (larger than the link's MTU) is noted, not raised.
 """
 import select
@@ -75,7 +75,7 @@ class FakeServer(Component):
 
     def serve_relays(self, address: str) -> None:
         """Answer Relay-forwards sent to `address` (a global address the lab put on this server's port) or to
-        All_DHCP_Servers, which it joins, with Relay-replies from `address` (RFC 8415 18.3.10)."""
+        All_DHCP_Servers, which it joins, with Relay-replies from `address` (RFC 9915 18.3.10)."""
         with netns.inside(self.host.namespace):
             index = socket.if_nametoindex(self.port.iface)
         group = socket.inet_pton(socket.AF_INET6, c.ALL_DHCP_SERVERS) + struct.pack("@I", index)
@@ -134,7 +134,7 @@ class FakeServer(Component):
         self._dispatch(reply, self.script.advertise_delay if message.msg_type == c.SOLICIT else 0.0, when)
 
     def _answer_relay(self, message) -> None:
-        """The Relay-reply goes to the relay's source address, port 547 (RFC 8415 7.2, 18.3.10)."""
+        """The Relay-reply goes to the relay's source address, port 547 (RFC 9915 7.2, 18.3.10)."""
         payload = self.logic.answer_relayed(message.dhcp)
         if payload is None:
             return

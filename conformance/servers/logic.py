@@ -1,6 +1,6 @@
-"""What an RFC 8415 server answers (section 18.3), without sockets or timing: one Dhcp6 in, payload bytes or None out.
+"""What an RFC 9915 server answers (section 18.3), without sockets or timing: one Dhcp6 in, payload bytes or None out.
 
-Validation follows RFC 8415 section 16: a Solicit, Rebind or Confirm carrying a Server ID,
+Validation follows RFC 9915 section 16: a Solicit, Rebind or Confirm carrying a Server ID,
 a Request, Renew, Release or Decline without this server's Server ID, a client message without a Client ID, and an
 Information-request with an IA or another server's ID are discarded; `discard_reason` names the rule, so a case can
 tell the DUT which rule its message broke. A Request naming another server is discarded too: that is how the
@@ -29,24 +29,24 @@ class ServerLogic:
 
     # validation -----------------------------------------------------------------------------------------------
     def discard_reason(self, msg: Dhcp6) -> str | None:
-        """The RFC 8415 section 16 rule that makes this server discard `msg`, or None if it is valid for it."""
+        """The RFC 9915 section 16 rule that makes this server discard `msg`, or None if it is valid for it."""
         if msg.msg_type not in c.CLIENT_MESSAGES:
-            return f"RFC 8415 16: {msg.name} is not a message a client sends to a server"
+            return f"RFC 9915 16: {msg.name} is not a message a client sends to a server"
         section = _SECTION[msg.msg_type]
         if msg.client_id is None and msg.msg_type != c.INFORMATION_REQUEST:
-            return f"RFC 8415 {section}: a {msg.name} without a Client Identifier option is discarded"
+            return f"RFC 9915 {section}: a {msg.name} without a Client Identifier option is discarded"
         if msg.msg_type in (c.SOLICIT, c.REBIND, c.CONFIRM) and msg.server_id is not None:
-            return f"RFC 8415 {section}: a {msg.name} that includes a Server Identifier option is discarded"
+            return f"RFC 9915 {section}: a {msg.name} that includes a Server Identifier option is discarded"
         if msg.msg_type in (c.REQUEST, c.RENEW, c.RELEASE, c.DECLINE):
             if msg.server_id is None:
-                return f"RFC 8415 {section}: a {msg.name} without a Server Identifier option is discarded"
+                return f"RFC 9915 {section}: a {msg.name} without a Server Identifier option is discarded"
             if msg.server_id != self.duid:
-                return f"RFC 8415 {section}: {ANOTHER_SERVERS}"
+                return f"RFC 9915 {section}: {ANOTHER_SERVERS}"
         if msg.msg_type == c.INFORMATION_REQUEST:
             if msg.server_id not in (None, self.duid):
-                return f"RFC 8415 {section}: {ANOTHER_SERVERS}"
+                return f"RFC 9915 {section}: {ANOTHER_SERVERS}"
             if msg.ias:
-                return f"RFC 8415 {section}: an Information-request that includes an IA option is discarded"
+                return f"RFC 9915 {section}: an Information-request that includes an IA option is discarded"
         return None
 
     # answers --------------------------------------------------------------------------------------------------
@@ -67,9 +67,9 @@ class ServerLogic:
         return codec.encode(msg_type, msg.xid, head + options)
 
     def answer_relayed(self, forward: Dhcp6) -> bytes | None:
-        """The Relay-reply to a Relay-forward (RFC 8415 18.3.10, 19.3): the answer to the client message at its core,
+        """The Relay-reply to a Relay-forward (RFC 9915 18.3.10, 19.3): the answer to the client message at its core,
         wrapped once per relay level with hop-count, link-address and peer-address copied and the Interface-Id
-        option echoed (RFC 8415 21.18); None where the client message gets no answer or does not decode."""
+        option echoed (RFC 9915 21.18); None where the client message gets no answer or does not decode."""
         inner = forward.relay_message  # None when what the relay passed on does not decode
         if inner is None:
             return None
@@ -128,7 +128,7 @@ class ServerLogic:
 
     def _rebind(self, msg):
         """Extend what this server bound or what lies in its pool; return foreign leases with lifetimes 0 together
-        with a fresh lease from the pool (RFC 8415 section 18.3.5)."""
+        with a fresh lease from the pool (RFC 9915 section 18.3.5)."""
         out = []
         for ia in self._stateful_ias(msg):
             key, pool = (msg.client_id, ia.kind, ia.iaid), self._pool(ia.kind)

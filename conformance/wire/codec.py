@@ -1,4 +1,4 @@
-"""Encode and decode DHCPv6 messages (RFC 8415 sections 8, 9 and 21) as bytes.
+"""Encode and decode DHCPv6 messages (RFC 9915 sections 8, 9 and 21) as bytes.
 
 Why our own codec, and not scapy's dissectors (scapy.layers.dhcp6): a verdict must see exactly what was on the wire,
 and a message must either decode completely or be MALFORMED with a reason. Scapy 2.8 does neither: it accepts an
@@ -7,7 +7,7 @@ into Raw without an error, and it reports an absent Preference option the same w
 once defaulted. So here:
 - decoding is eager and strict: every option of the message, every option inside an IA and inside an IA Address
   or IA Prefix, and the message inside each Relay Message option, is parsed when the message is decoded; a length
-  that overruns its container, a fixed-size option of the wrong size, a DUID outside RFC 8415 11's 3..130 bytes,
+  that overruns its container, a fixed-size option of the wrong size, a DUID outside RFC 9915 11's 3..130 bytes,
   or relay messages nested deeper than MAX_RELAY_DEPTH raise MalformedMessage naming the option and the byte offset;
 - an absent option stays absent (None), an unknown option stays raw;
 - the message a relay wrapped is decoded too, but a relay passes on what a client sent however broken, so a Relay
@@ -24,7 +24,7 @@ from . import constants as c
 
 MAX_RELAY_DEPTH = 40  # relay layers decoded: more than a 1500-byte frame can hold (38 bytes a layer), far above
                       # RFC 3315's HOP_COUNT_LIMIT of 32; deeper nesting is MALFORMED, never a deep recursion
-DUID_MIN, DUID_MAX = 3, 130  # RFC 8415 11: a 2-octet type code and 1 to 128 octets of identifier
+DUID_MIN, DUID_MAX = 3, 130  # RFC 9915 11: a 2-octet type code and 1 to 128 octets of identifier
 _FIXED_SIZE = {c.OPT_PREFERENCE: 1, c.OPT_ELAPSED_TIME: 2, c.OPT_RAPID_COMMIT: 0,
                c.OPT_INFORMATION_REFRESH_TIME: 4, c.OPT_SOL_MAX_RT: 4, c.OPT_INF_MAX_RT: 4}
 _IA_KINDS = {c.OPT_IA_NA: "na", c.OPT_IA_TA: "ta", c.OPT_IA_PD: "pd"}
@@ -99,13 +99,13 @@ def _status(payload: bytes | None) -> int | None:
 
 
 def _check_option(code: int, payload: bytes, at: int) -> None:
-    """Formats of RFC 8415 section 21 the suite reads; other options are kept as they are."""
+    """Formats of RFC 9915 section 21 the suite reads; other options are kept as they are."""
     name = c.OPTION_NAMES.get(code, f"option {code}")
     size = _FIXED_SIZE.get(code)
     if size is not None and len(payload) != size:
         raise MalformedMessage(f"{name} at byte {at} is {len(payload)} bytes long, not {size}")
     if code in (c.OPT_CLIENTID, c.OPT_SERVERID) and not DUID_MIN <= len(payload) <= DUID_MAX:
-        raise MalformedMessage(f"{name} at byte {at} holds a {len(payload)}-byte DUID (RFC 8415 11: "
+        raise MalformedMessage(f"{name} at byte {at} holds a {len(payload)}-byte DUID (RFC 9915 11: "
                                f"{DUID_MIN}..{DUID_MAX})")
     if code == c.OPT_STATUS_CODE and len(payload) < 2:
         raise MalformedMessage(f"{name} at byte {at} is {len(payload)} bytes long, shorter than its 2-byte code")
@@ -149,7 +149,7 @@ def _parse_ia(code: int, payload: bytes, at: int) -> IA:
 
 @dataclass(frozen=True)
 class Dhcp6:
-    """One decoded DHCPv6 message: a client/server message or a relay message (RFC 8415 sections 8 and 9), with its
+    """One decoded DHCPv6 message: a client/server message or a relay message (RFC 9915 sections 8 and 9), with its
     IAs and (for a relay message) the message it wraps already decoded."""
 
     msg_type: int
@@ -189,7 +189,7 @@ class Dhcp6:
 
     @property
     def elapsed(self) -> int | None:
-        """Elapsed Time in hundredths of a second (RFC 8415 section 21.9)."""
+        """Elapsed Time in hundredths of a second (RFC 9915 section 21.9)."""
         payload = self.option(c.OPT_ELAPSED_TIME)
         return struct.unpack("!H", payload)[0] if payload is not None else None
 
@@ -221,7 +221,7 @@ def _decode_layer(data: bytes, base: int) -> tuple[dict, bytes | None, int]:
         if code == c.OPT_RELAY_MSG and inner is None and "hop_count" in fields:
             inner, inner_at = payload, offset + 4
     if "hop_count" in fields and inner is None:
-        raise MalformedMessage(f"relay message at byte {base} has no Relay Message option (RFC 8415 9.1, 9.2)")
+        raise MalformedMessage(f"relay message at byte {base} has no Relay Message option (RFC 9915 9.1, 9.2)")
     return dict(msg_type=msg_type, options=tuple(options), raw=data, ias=tuple(ias), **fields), inner, inner_at
 
 

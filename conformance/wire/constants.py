@@ -1,4 +1,4 @@
-"""DHCPv6 numbers from RFC 8415 (with RFC 3315 where it differed): message types, option codes, ports, addresses."""
+"""DHCPv6 numbers from RFC 9915 (with RFC 3315 where it differed): message types, option codes, ports, addresses."""
 
 CLIENT_PORT = 546
 SERVER_PORT = 547
@@ -27,7 +27,7 @@ MESSAGE_NAMES = {
 }
 CLIENT_MESSAGES = frozenset({SOLICIT, REQUEST, CONFIRM, RENEW, REBIND, RELEASE, DECLINE, INFORMATION_REQUEST})
 
-# Option codes (RFC 8415 section 21, RFC 3633 for IA_PD).
+# Option codes (RFC 9915 section 21, RFC 3633 for IA_PD).
 OPT_CLIENTID = 1
 OPT_SERVERID = 2
 OPT_IA_NA = 3
@@ -57,7 +57,7 @@ OPTION_NAMES = {
     OPT_INF_MAX_RT: "INF_MAX_RT",
 }
 
-# Status codes (RFC 8415 section 21.13).
+# Status codes (RFC 9915 section 21.13).
 STATUS_SUCCESS = 0
 STATUS_UNSPEC_FAIL = 1
 STATUS_NO_ADDRS_AVAIL = 2

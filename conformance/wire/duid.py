@@ -1,4 +1,4 @@
-"""DUIDs (RFC 8415 section 11): the suite's fake servers identify themselves with DUID-LL."""
+"""DUIDs (RFC 9915 section 11): the suite's fake servers identify themselves with DUID-LL."""
 import struct
 
 DUID_LLT, DUID_EN, DUID_LL, DUID_UUID = 1, 2, 3, 4

@@ -1,4 +1,4 @@
-"""Retransmission parameters and windows of RFC 8415 section 7.6 and section 15 (RFC 3315 sections 5.5 and 14).
+"""Retransmission parameters and windows of RFC 9915 section 7.6 and section 15 (RFC 3315 sections 5.5 and 14).
 
 RT = IRT + RAND*IRT for the first transmission, RT = 2*RTprev + RAND*RTprev after it, and past MRT
 RT = MRT + RAND*MRT; RAND is uniform in [-0.1, +0.1]. A window here is the set of RTs the formula allows.
@@ -39,7 +39,7 @@ class Window:
         return f"{'(' if self.low_open else '['}{self.low:.3f}, {self.high:.3f}] s"
 
 
-RFC8415 = {
+RFC9915 = {
     "SOLICIT": Params(irt=1, mrt=3600),
     "REQUEST": Params(irt=1, mrt=30, mrc=10),
     "CONFIRM": Params(irt=1, mrt=4, mrd=10),
@@ -49,7 +49,7 @@ RFC8415 = {
     "RELEASE": Params(irt=1, mrt=0, mrc=4),
     "DECLINE": Params(irt=1, mrt=0, mrc=4),
 }
-RFC3315 = {**RFC8415,
+RFC3315 = {**RFC9915,
            "SOLICIT": Params(irt=1, mrt=120),
            "INFORMATION-REQUEST": Params(irt=1, mrt=120),
            "RELEASE": Params(irt=1, mrt=0, mrc=5),
@@ -57,7 +57,7 @@ RFC3315 = {**RFC8415,
 
 
 def first_rt_window(params: Params, strictly_above_irt: bool = False) -> Window:
-    """First RT: IRT + RAND*IRT. For Solicit RFC 8415 18.2.1 makes RAND strictly positive: (IRT, 1.1 IRT]."""
+    """First RT: IRT + RAND*IRT. For Solicit RFC 9915 18.2.1 makes RAND strictly positive: (IRT, 1.1 IRT]."""
     if strictly_above_irt:
         return Window(params.irt, params.irt * (1 + RAND), low_open=True)
     return Window(params.irt * (1 - RAND), params.irt * (1 + RAND))
@@ -71,3 +71,18 @@ def next_rt_window(params: Params, rt_prev: float) -> Window:
     if params.mrt and high > params.mrt:
         return Window(min(low, params.mrt * (1 - RAND)), params.mrt * (1 + RAND))
     return Window(low, high)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The standard a run judges against (profile key [timing] rfc): the parameters that differ between RFC 9915,
+    RFC 8415 and RFC 3315. The quoted requirements are RFC 9915's; the numbers judged are the reference's."""
+
+    name: str
+    params: dict[str, Params]
+    hop_count_limit: int
+
+
+REFERENCES = {"9915": Reference("RFC 9915", RFC9915, 8),
+              "8415": Reference("RFC 8415", RFC9915, 8),    # RFC 9915 7.6 kept every value of RFC 8415 7.6
+              "3315": Reference("RFC 3315", RFC3315, 32)}   # RFC 3315 5.5

@@ -1,5 +1,5 @@
 """Duplicate addresses in the identical-prefixes model: servers that do not talk can hand out an address another host
-already holds (RFC 6853 section 7); the client must find out with DAD and Decline it (RFC 8415 18.2.8, 18.2.10.1)."""
+already holds (RFC 6853 section 7); the client must find out with DAD and Decline it (RFC 9915 18.2.8, 18.2.10.1)."""
 import ipaddress
 
 from conformance.caseinfo import MUST, case
@@ -12,17 +12,17 @@ IDENTICAL = all_models()["identical"]
 DAD_WAIT = 3.0  # seconds after the Reply: RetransTimer (1 s) x DupAddrDetectTransmits (1), with room to react
 
 
-@case("C-DECLINE-DUP", rfc=["RFC 8415 18.2.10.1", "RFC 8415 18.2.8", "RFC 6853 7"], level=MUST,
+@case("C-DECLINE-DUP", rfc=["RFC 9915 18.2.10.1", "RFC 9915 18.2.8", "RFC 6853 7"], level=MUST,
       requires=("ia_na",))
 def test_declines_an_address_held_by_another_host(lab):
     """The address the client is given is already in use on the link: the client detects it with DAD, sends Decline
     for it to the server that assigned it, and does not use it.
 
-    RFC 8415 18.2.10.1: "The client MUST perform duplicate address detection as per Section 5.4 of [RFC4862] [...]
+    RFC 9915 18.2.10.1: "The client MUST perform duplicate address detection as per Section 5.4 of [RFC4862] [...]
     on each of the received addresses [...] The client performs the duplicate address detection before using the
     received addresses for any traffic. If any of the addresses are found to be in use on the link, the client
     sends a Decline message to the server for those addresses as described in Section 18.2.8."
-    RFC 8415 18.2.8: "The client MUST include a Server Identifier option (see Section 21.3) in the Decline message
+    RFC 9915 18.2.8: "The client MUST include a Server Identifier option (see Section 21.3) in the Decline message
     [...] The client MUST NOT use any of the addresses it is declining as the source address in the Decline message
     or in any subsequently transmitted message."
     """
@@ -42,21 +42,21 @@ def test_declines_an_address_held_by_another_host(lab):
     lab.wait_until(binding.at + DAD_WAIT)
     probes = lab.dad_probes(taken)
     lab.record("dad_probe_after_reply", seconds(probes[0] - binding.at) if probes else "none")
-    require(bool(probes), "RFC 8415 18.2.10.1: the client MUST perform duplicate address detection on each "
+    require(bool(probes), "RFC 9915 18.2.10.1: the client MUST perform duplicate address detection on each "
                           "received address", f"a DAD Neighbor Solicitation for {taken} (from ::)", "none")
     decline = observed(lab.expect(DECLINE, after=binding.reply, within=DAD_WAIT + 2.0),
-                       "RFC 8415 18.2.10.1: an address found in use on the link is declined",
+                       "RFC 9915 18.2.10.1: an address found in use on the link is declined",
                        f"a Decline for {taken}", "no Decline")
     lab.record("decline_after_reply", seconds(decline.time - binding.at))
     require(decline.server_id == assigning.duid,
-            "RFC 8415 18.2.8: the client MUST include a Server Identifier option in the Decline message",
+            "RFC 9915 18.2.8: the client MUST include a Server Identifier option in the Decline message",
             f"Server ID of {assigning.name}, which assigned it", f"{decline.server_id.hex() if decline.server_id else 'none'}")
     declined = {l.address for ia in decline.ias for l in ia.leases}
-    require(taken in declined, "RFC 8415 18.2.8: the Decline carries the declined addresses in its IAs",
+    require(taken in declined, "RFC 9915 18.2.8: the Decline carries the declined addresses in its IAs",
             f"{taken} in the Decline's IA", ", ".join(sorted(declined)) or "no address")
     lab.wait_until(decline.time + 0.5)
     used = lab.sourced_from(taken, after=binding.at)
-    require(not used, "RFC 8415 18.2.8: the client MUST NOT use an address it is declining as a source address",
+    require(not used, "RFC 9915 18.2.8: the client MUST NOT use an address it is declining as a source address",
             f"no frame from {taken}", f"frames at {', '.join(seconds(t - binding.at) for t in used)} after the Reply")
-    require(not lab.uses(taken), "RFC 8415 18.2.10.1: an address in use elsewhere is not used",
+    require(not lab.uses(taken), "RFC 9915 18.2.10.1: an address in use elsewhere is not used",
             f"the DUT does not answer Neighbor Solicitations for {taken}", "it does")

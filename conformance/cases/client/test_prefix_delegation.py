@@ -18,7 +18,7 @@ def _require_ia_pd(lab, msg_type):
             ", ".join(f"IA_{ia.kind.upper()}" for ia in message.ias) or "no IA")
 
 
-@case("C-PD-PREF-255", rfc=["RFC 3633 11.1", "RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST,
+@case("C-PD-PREF-255", rfc=["RFC 3633 11.1", "RFC 9915 18.2.1", "RFC 3315 17.1.2"], level=MUST,
       requires=("ia_pd",))
 def test_pd_preference_255(lab):
     """A delegating router's Advertise with preference 255 makes the requesting router Request from it at once.
@@ -27,7 +27,7 @@ def test_pd_preference_255(lab):
     "Creation of Solicit Messages" and 17.1.2, "Transmission of Solicit Messages" of RFC 3315. [...] The
     requesting router processes any received Advertise messages as described in section 17.1.3, "Receipt of
     Advertise Messages" of RFC 3315."
-    RFC 8415 18.2.1: "If the client receives a valid Advertise message that includes a Preference option with a
+    RFC 9915 18.2.1: "If the client receives a valid Advertise message that includes a Preference option with a
     preference value of 255, the client immediately begins a client-initiated message exchange (as described in
     Section 18.2.2) by sending a Request message to the server from which the Advertise message was received."
     """
@@ -35,28 +35,28 @@ def test_pd_preference_255(lab):
     _require_ia_pd(lab, REQUEST)
 
 
-@case("C-PD-PREF-WAIT", rfc=["RFC 3633 11.1", "RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST,
+@case("C-PD-PREF-WAIT", rfc=["RFC 3633 11.1", "RFC 9915 18.2.1", "RFC 3315 17.1.2"], level=MUST,
       requires=("ia_pd",))
 def test_pd_waits_for_first_rt(lab):
     """With only lower-preference Advertises, the requesting router collects them for the whole first RT.
 
     RFC 3633 11.1: "The requesting router creates and transmits a Solicit message as described in sections 17.1.1,
     "Creation of Solicit Messages" and 17.1.2, "Transmission of Solicit Messages" of RFC 3315."
-    RFC 8415 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
+    RFC 9915 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
     valid Advertise message with a preference value of 255."
     """
     selection.test_waits_for_first_rt_without_preference_255(lab)
     _require_ia_pd(lab, REQUEST)
 
 
-@case("C-PD-REBIND-T2", rfc=["RFC 3633 12.1", "RFC 8415 18.2.5", "RFC 8415 18.2.4"], level=MUST,
+@case("C-PD-REBIND-T2", rfc=["RFC 3633 12.1", "RFC 9915 18.2.5", "RFC 9915 18.2.4"], level=MUST,
       requires=("ia_pd",))
 def test_pd_rebind_at_t2(lab):
     """With the delegating router silent, the requesting router Rebinds its IA_PD at T2, without a Server ID.
 
     RFC 3633 12: "A requesting router uses the same message exchanges as described in section 18, "DHCP
     Client-Initiated Configuration Exchange" of RFC 3315 to obtain or update prefix(es) from a delegating router."
-    RFC 8415 18.2.5: "At time T2 (which will only be reached if the server to which the Renew message was sent
+    RFC 9915 18.2.5: "At time T2 (which will only be reached if the server to which the Renew message was sent
     starting at time T1 has not responded), the client initiates a Rebind/Reply message exchange with any available
     server. [...] The client does not include the Server Identifier option (see Section 21.3) in the Rebind message."
     """

@@ -1,5 +1,5 @@
 """Lease lifecycle when the server that granted the lease fails: Renew at T1, Rebind at T2 to any server, Solicit
-again when the leases run out (RFC 8415 sections 18.2.4, 18.2.5, 18.2.10.1; RFC 6853 sections 6 and 7).
+again when the leases run out (RFC 9915 sections 18.2.4, 18.2.5, 18.2.10.1; RFC 6853 sections 6 and 7).
 
 Times count from the Reply that granted the lease, as captured on the DUT's link; T1 and T2 are the values that
 Reply carried. Timers are scripted short (never below the profile's min_t2) so the cases cost seconds.
@@ -13,12 +13,12 @@ from conformance.servers.models import all_models
 from conformance.servers.script import Lifetimes
 from conformance.verdict import observed, require, seconds
 from conformance.wire.constants import ALL_DHCP_RELAY_AGENTS_AND_SERVERS, REBIND, RENEW, REQUEST, SOLICIT
-from conformance.wire.timing import RFC8415
+from conformance.wire.timing import RFC9915
 
 MODELS = all_models()
-REN = RFC8415["RENEW"]
+REN = RFC9915["RENEW"]
 SOL_MAX_DELAY = 1.0
-REB = RFC8415["REBIND"]
+REB = RFC9915["REBIND"]
 by_model = pytest.mark.parametrize("model", list(MODELS.values()), ids=list(MODELS))
 
 
@@ -39,15 +39,15 @@ def _bound_then_silent(lab, model=MODELS["unique"], others_silent=True, lifetime
 def _require_addresses(lab, message, binding, what):
     carried = {lease.address for ia in message.ias for lease in ia.leases}
     missing = [a for a in binding.leases if a not in carried]
-    require(not missing, f"RFC 8415 18.2.4: the {what} includes IA Address options for the addresses assigned",
+    require(not missing, f"RFC 9915 18.2.4: the {what} includes IA Address options for the addresses assigned",
             f"{what} carrying {', '.join(binding.leases)}", f"carries {', '.join(sorted(carried)) or 'no address'}")
 
 
-@case("C-RENEW-T1", rfc=["RFC 8415 18.2.4", "RFC 3315 18.1.3"], level=MUST, requires=("ia_na",))
+@case("C-RENEW-T1", rfc=["RFC 9915 18.2.4", "RFC 3315 18.1.3"], level=MUST, requires=("ia_na",))
 def test_renew_at_t1(lab):
     """The client sends Renew at T1 to the server that granted the lease, with its Server ID and the IAs.
 
-    RFC 8415 18.2.4: "the client MUST select T1 and T2 times from all IA options that will guarantee that the
+    RFC 9915 18.2.4: "the client MUST select T1 and T2 times from all IA options that will guarantee that the
     client initiates transmissions of Renew/Rebind messages not later than at the T1/T2 times associated with any of
     the client's bindings (earliest T1/T2). At time T1, the client initiates a Renew/Reply message exchange to extend
     the lifetimes on any leases in the IA. [...] The client MUST include a Server Identifier option (see Section
@@ -60,25 +60,25 @@ def test_renew_at_t1(lab):
     t1, _, _ = _ia_times(binding)
     due = binding.at + t1
     renew = observed(lab.expect(RENEW, after=binding.reply, within=t1 + lab.tolerance + 1.0),
-                     "RFC 8415 18.2.4: at time T1 the client initiates a Renew/Reply exchange",
+                     "RFC 9915 18.2.4: at time T1 the client initiates a Renew/Reply exchange",
                      f"Renew at T1 = {t1} s after the Reply", f"no Renew within {t1 + lab.tolerance + 1.0:.1f} s")
     lab.record("renew_after_reply", seconds(renew.time - binding.at),
                f"[{t1 - lab.tolerance:.3f}, {t1 + lab.tolerance:.3f}] s")
-    require(abs(renew.time - due) <= lab.tolerance, "RFC 8415 18.2.4: at time T1 the client initiates Renew",
+    require(abs(renew.time - due) <= lab.tolerance, "RFC 9915 18.2.4: at time T1 the client initiates Renew",
             f"Renew {t1} s after the Reply (+- {lab.tolerance:.3f} s)",
             f"Renew {renew.time - binding.at:.3f} s after the Reply")
     require(renew.server_id == binding.server.duid,
-            "RFC 8415 18.2.4: the client MUST include a Server Identifier option identifying the server with "
+            "RFC 9915 18.2.4: the client MUST include a Server Identifier option identifying the server with "
             "which it most recently communicated", f"Server ID of {binding.server.name}",
             f"{renew.server_id.hex() if renew.server_id else 'no Server ID'}")
     _require_addresses(lab, renew, binding, "Renew")
 
 
-@case("C-RENEW-MRD", rfc=["RFC 8415 18.2.4", "RFC 8415 15", "RFC 3315 18.1.3"], level=MUST, requires=("ia_na",))
+@case("C-RENEW-MRD", rfc=["RFC 9915 18.2.4", "RFC 9915 15", "RFC 3315 18.1.3"], level=MUST, requires=("ia_na",))
 def test_renew_stops_at_t2(lab):
     """While the granting server is silent, Renew retransmissions stop at T2: no Renew goes out after T2.
 
-    RFC 8415 18.2.4: "The client transmits the message according to Section 15, using the following parameters:
+    RFC 9915 18.2.4: "The client transmits the message according to Section 15, using the following parameters:
     IRT REN_TIMEOUT MRT REN_MAX_RT MRC 0 MRD Remaining time until earliest T2 [...] The message exchange is
     terminated when the earliest time T2 is reached, at which point the client begins the Rebind message exchange
     (see Section 18.2.5)."
@@ -90,7 +90,7 @@ def test_renew_stops_at_t2(lab):
     _, binding = _bound_then_silent(lab, lifetimes=Lifetimes(short.t1, short.t2, reach, reach))
     t1, t2, valid = _ia_times(binding)
     first = observed(lab.expect(RENEW, after=binding.reply, within=t1 + lab.tolerance + 1.0),
-                     "RFC 8415 18.2.4: at time T1 the client initiates a Renew/Reply exchange",
+                     "RFC 9915 18.2.4: at time T1 the client initiates a Renew/Reply exchange",
                      f"a Renew near T1 = {t1} s", "no Renew")
     # A retransmission the client scheduled before T2 falls due by first + 1.1 REN_TIMEOUT at the latest.
     horizon = min(first.time + REN.irt * 1.1 + lab.tolerance, binding.at + valid) + 0.5
@@ -98,55 +98,55 @@ def test_renew_stops_at_t2(lab):
     late = [r for r in lab.sent(RENEW, after=binding.reply) if r.time > binding.at + t2 + lab.tolerance]
     renews = lab.sent(RENEW, after=binding.reply)
     lab.record("renews_after_reply", ", ".join(seconds(r.time - binding.at) for r in renews), f"<= T2 = {t2} s")
-    require(not late, "RFC 8415 18.2.4: the Renew exchange is terminated when T2 is reached",
+    require(not late, "RFC 9915 18.2.4: the Renew exchange is terminated when T2 is reached",
             f"no Renew later than T2 = {t2} s after the Reply (+ {lab.tolerance:.3f} s), watched until "
             f"{horizon - binding.at:.1f} s", f"Renew at {', '.join(seconds(r.time - binding.at) for r in late)}")
 
 
-@case("C-REBIND-T2", rfc=["RFC 8415 18.2.5", "RFC 8415 18.2.4", "RFC 8415 16.7", "RFC 8415 14",
+@case("C-REBIND-T2", rfc=["RFC 9915 18.2.5", "RFC 9915 18.2.4", "RFC 9915 16.7", "RFC 9915 14",
                           "RFC 3315 18.1.4"], level=MUST, requires=("ia_na",))
 def test_rebind_at_t2(lab):
     """With the granting server silent, the client sends Rebind at T2, to All_DHCP_Relay_Agents_and_Servers,
     without a Server ID.
 
-    RFC 8415 18.2.5: "At time T2 (which will only be reached if the server to which the Renew message was sent
+    RFC 9915 18.2.5: "At time T2 (which will only be reached if the server to which the Renew message was sent
     starting at time T1 has not responded), the client initiates a Rebind/Reply message exchange with any available
     server. [...] The client does not include the Server Identifier option (see Section 21.3) in the Rebind message."
-    RFC 8415 18.2.4: "the client MUST select T1 and T2 times [...] that will guarantee that the client initiates
+    RFC 9915 18.2.4: "the client MUST select T1 and T2 times [...] that will guarantee that the client initiates
     transmissions of Renew/Rebind messages not later than at the T1/T2 times".
-    RFC 8415 16.7: "Servers MUST discard any received Rebind messages that [...] do include a Server Identifier
-    option". RFC 8415 14: "a client sends DHCP messages to the All_DHCP_Relay_Agents_and_Servers multicast address".
+    RFC 9915 16.7: "Servers MUST discard any received Rebind messages that [...] do include a Server Identifier
+    option". RFC 9915 14: "a client sends DHCP messages to the All_DHCP_Relay_Agents_and_Servers multicast address".
     """
     _, binding = _bound_then_silent(lab)
     _, t2, _ = _ia_times(binding)
     rebind = observed(lab.expect(REBIND, after=binding.reply, within=t2 + lab.tolerance + 1.0),
-                      "RFC 8415 18.2.5: at time T2 the client initiates a Rebind/Reply exchange",
+                      "RFC 9915 18.2.5: at time T2 the client initiates a Rebind/Reply exchange",
                       f"Rebind at T2 = {t2} s after the Reply", f"no Rebind within {t2 + lab.tolerance + 1.0:.1f} s")
     lab.record("rebind_after_reply", seconds(rebind.time - binding.at),
                f"[{t2 - lab.tolerance:.3f}, {t2 + lab.tolerance:.3f}] s")
     require(abs(rebind.time - (binding.at + t2)) <= lab.tolerance,
-            "RFC 8415 18.2.4/18.2.5: the client initiates Rebind at T2, not later",
+            "RFC 9915 18.2.4/18.2.5: the client initiates Rebind at T2, not later",
             f"Rebind {t2} s after the Reply (+- {lab.tolerance:.3f} s)",
             f"Rebind {rebind.time - binding.at:.3f} s after the Reply")
-    require(rebind.server_id is None, "RFC 8415 18.2.5: the client does not include the Server Identifier option",
+    require(rebind.server_id is None, "RFC 9915 18.2.5: the client does not include the Server Identifier option",
             "no Server ID", f"Server ID {rebind.server_id.hex() if rebind.server_id else ''}")
     require(rebind.dst == ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
-            "RFC 8415 14/18.4: Rebind goes to All_DHCP_Relay_Agents_and_Servers, never unicast",
+            "RFC 9915 14: a client sends DHCP messages to All_DHCP_Relay_Agents_and_Servers (RFC 9915 has no Server Unicast)",
             ALL_DHCP_RELAY_AGENTS_AND_SERVERS, rebind.dst)
     _require_addresses(lab, rebind, binding, "Rebind")
 
 
 @by_model
-@case("C-REBIND-OTHER", rfc=["RFC 8415 18.2.5", "RFC 8415 18.2.10.1", "RFC 8415 18.2.4", "RFC 6853 6",
+@case("C-REBIND-OTHER", rfc=["RFC 9915 18.2.5", "RFC 9915 18.2.10.1", "RFC 9915 18.2.4", "RFC 6853 6",
                              "RFC 6853 7"], level=MUST, requires=("ia_na",))
 def test_rebind_answered_by_another_server(lab, model):
     """Another server answers the Rebind; the client ends up bound to it (and drops an address it zeroed).
 
-    RFC 8415 18.2.5: "the client initiates a Rebind/Reply message exchange with any available server."
-    RFC 8415 18.2.10.1: the client updates its IAs from the Reply: "Add any new leases in the IA option to the IA as
+    RFC 9915 18.2.5: "the client initiates a Rebind/Reply message exchange with any available server."
+    RFC 9915 18.2.10.1: the client updates its IAs from the Reply: "Add any new leases in the IA option to the IA as
     recorded by the client. [...] Discard any leases from the IA, as recorded by the client, that have a valid
     lifetime of 0 in the IA Address or IA Prefix option."
-    RFC 8415 18.2.4: "The client MUST include a Server Identifier option (see Section 21.3) in the Renew message,
+    RFC 9915 18.2.4: "The client MUST include a Server Identifier option (see Section 21.3) in the Renew message,
     identifying the server with which the client most recently communicated. [...] The client MUST NOT include
     addresses and prefixes in any IA option that the client did not obtain from the server or that are no longer
     valid (that have a valid lifetime of 0)."
@@ -157,7 +157,7 @@ def test_rebind_answered_by_another_server(lab, model):
     other = next(s for s in servers if s is not binding.server)
     _, _, valid = _ia_times(binding)
     rebind = observed(lab.expect(REBIND, after=binding.reply, within=valid),
-                      "RFC 8415 18.2.5: with the granting server silent, the client Rebinds",
+                      "RFC 9915 18.2.5: with the granting server silent, the client Rebinds",
                       "a Rebind before the valid lifetime ends", "no Rebind")
     reply = lab.answer(rebind, other, 1.0)
     old = set(binding.leases)
@@ -165,34 +165,34 @@ def test_rebind_answered_by_another_server(lab, model):
     zeroed = {l.address for ia in reply.ias for l in ia.leases if l.valid == 0}
     lab.wait_until(reply.time + 0.3)
     for address in sorted(kept):
-        require(lab.uses(address), "RFC 8415 18.2.10.1: the client adds the leases of the Reply to the IA",
+        require(lab.uses(address), "RFC 9915 18.2.10.1: the client adds the leases of the Reply to the IA",
                 f"the DUT answers Neighbor Solicitations for {address}", "no answer")
     for address in sorted(zeroed & old):
-        require(not lab.uses(address), "RFC 8415 18.2.10.1: discard leases with a valid lifetime of 0",
+        require(not lab.uses(address), "RFC 9915 18.2.10.1: discard leases with a valid lifetime of 0",
                 f"the DUT no longer answers Neighbor Solicitations for {address}", "it still does")
     lab.record("rebind_reply", f"kept {', '.join(sorted(kept)) or '-'}; zeroed {', '.join(sorted(zeroed)) or '-'}")
     t1 = next(ia.t1 for ia in reply.ias if ia.leases)
     renew = observed(lab.expect(RENEW, after=reply, within=t1 + lab.tolerance + 1.0),
-                     "RFC 8415 18.2.4: at T1 of the new binding the client Renews",
+                     "RFC 9915 18.2.4: at T1 of the new binding the client Renews",
                      f"a Renew about {t1} s after the Rebind's Reply", "no Renew")
     require(renew.server_id == other.duid,
-            "RFC 8415 18.2.4: the Renew names the server with which the client most recently communicated",
+            "RFC 9915 18.2.4: the Renew names the server with which the client most recently communicated",
             f"Server ID of {other.name}, which answered the Rebind",
             f"Server ID {renew.server_id.hex() if renew.server_id else 'none'}")
     carried = {l.address for ia in renew.ias for l in ia.leases}
     require(kept <= carried and not (zeroed & carried),
-            "RFC 8415 18.2.4: the Renew carries the leases the client holds, and MUST NOT carry one whose valid "
+            "RFC 9915 18.2.4: the Renew carries the leases the client holds, and MUST NOT carry one whose valid "
             "lifetime is 0",
             f"addresses {', '.join(sorted(kept))}", f"{', '.join(sorted(carried)) or 'none'}")
 
 
 @by_model
-@case("C-RESOLICIT-EXPIRY", rfc=["RFC 8415 18.2.5", "RFC 8415 18.2.10.1", "RFC 6853 6"], level=MUST, requires=("ia_na",))
+@case("C-RESOLICIT-EXPIRY", rfc=["RFC 9915 18.2.5", "RFC 9915 18.2.10.1", "RFC 6853 6"], level=MUST, requires=("ia_na",))
 def test_solicits_again_when_leases_expire(lab, model):
     """When no server answers the Rebind, the client gives the address up when its valid lifetime ends, Solicits
     again, and binds to the surviving server.
 
-    RFC 8415 18.2.5: "MRD Remaining time until valid lifetimes of all leases in all IAs have expired [...] The
+    RFC 9915 18.2.5: "MRD Remaining time until valid lifetimes of all leases in all IAs have expired [...] The
     message exchange is terminated when the valid lifetimes of all leases across all IAs have expired, at which time
     the client uses the Solicit message to locate a new DHCP server and sends a Request for the expired IAs to the
     new server."
@@ -204,23 +204,23 @@ def test_solicits_again_when_leases_expire(lab, model):
     survivor.silence(end=expiry)  # back when the leases have run out; the granting server stays down
     # The Solicit is due at expiry; the window allows a first-Solicit delay (SOL_MAX_DELAY) and a Solicit RT on
     # top, so no verdict hangs on a DUT's random delay. How late it came is recorded.
-    window = valid + SOL_MAX_DELAY + 1.1 * RFC8415["SOLICIT"].irt + lab.tolerance
+    window = valid + SOL_MAX_DELAY + 1.1 * RFC9915["SOLICIT"].irt + lab.tolerance
     solicit = observed(lab.expect(SOLICIT, after=binding.reply, within=window),
-                       "RFC 8415 18.2.5: when the leases have expired the client uses Solicit to find a server",
+                       "RFC 9915 18.2.5: when the leases have expired the client uses Solicit to find a server",
                        f"a Solicit at the valid lifetime ({valid} s after the Reply)",
                        f"no Solicit within {window:.2f} s of the Reply")
     lab.record("solicit_after_expiry", seconds(solicit.time - expiry), f">= -{lab.tolerance:.3f} s")
     require(solicit.time >= expiry - lab.tolerance,
-            "RFC 8415 18.2.5: the Rebind exchange lasts until the valid lifetimes have expired",
+            "RFC 9915 18.2.5: the Rebind exchange lasts until the valid lifetimes have expired",
             f"Solicit no earlier than {valid} s after the Reply", f"{solicit.time - binding.at:.3f} s")
     if not any(a in survivor.script.pool for a in binding.leases):
         lab.wait_until(max(solicit.time, expiry + lab.tolerance) + 0.1)
         for address in binding.leases:
-            require(not lab.uses(address), "RFC 8415 18.2.5/18.2.10.1: an expired lease is no longer used",
+            require(not lab.uses(address), "RFC 9915 18.2.5/18.2.10.1: an expired lease is no longer used",
                     f"no answer to Neighbor Solicitations for {address} after its valid lifetime", "answered")
     request = observed(lab.expect(REQUEST, after=solicit, within=5.0),
-                       "RFC 8415 18.2.5: the client sends a Request for the expired IAs to the new server",
+                       "RFC 9915 18.2.5: the client sends a Request for the expired IAs to the new server",
                        f"a Request to {survivor.name}", "no Request")
-    require(request.server_id == survivor.duid, "RFC 8415 18.2.5: the Request goes to the new server",
+    require(request.server_id == survivor.duid, "RFC 9915 18.2.5: the Request goes to the new server",
             f"Server ID of {survivor.name}", f"{request.server_id.hex() if request.server_id else 'none'}")
     lab.answer(request, survivor, 1.0)

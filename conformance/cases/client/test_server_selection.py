@@ -11,17 +11,17 @@ from conformance.retransmission import require_series
 from conformance.testbed import CAPTURE_SLACK
 from conformance.verdict import observed, precondition, require, require_in, require_server, seconds
 from conformance.wire.constants import ADVERTISE, REQUEST, SOLICIT
-from conformance.wire.timing import RFC8415, Window, first_rt_window
+from conformance.wire.timing import RFC9915, Window, first_rt_window
 
 pytestmark = pytest.mark.behind_relay  # the same verdicts hold for a client whose servers sit behind a relay
 
-SOL = RFC8415["SOLICIT"]
+SOL = RFC9915["SOLICIT"]
 IRT = SOL.irt
 FIRST_RT = first_rt_window(SOL, strictly_above_irt=True)      # (IRT, 1.1 IRT]
 REQUEST_WAIT = FIRST_RT.high + 2 * FIRST_RT.high * 1.1 + 1.0  # by then any client has acted on an Advertise
 LATE = 0.3  # seconds: "a few hundred milliseconds later", well inside the first RT
 SOLICITS_WATCHED = 5  # four RTs: about 16 s
-COLLECT_RULE = ("RFC 8415 18.2.1: \"A client MUST collect valid Advertise messages for the first RT seconds, unless "
+COLLECT_RULE = ("RFC 9915 18.2.1: \"A client MUST collect valid Advertise messages for the first RT seconds, unless "
                 "it receives a valid Advertise message with a preference value of 255\" (first RT > IRT)")
 
 
@@ -38,7 +38,7 @@ def _advertise_from(lab, server, solicit, within):
 
 def _request(lab, solicit):
     return observed(lab.expect(REQUEST, after=solicit, within=REQUEST_WAIT),
-                    "RFC 8415 18.2.1: having received valid Advertise messages the client sends a Request",
+                    "RFC 9915 18.2.1: having received valid Advertise messages the client sends a Request",
                     f"a Request within {REQUEST_WAIT:.1f} s of the first Solicit", "no Request")
 
 
@@ -71,11 +71,11 @@ def _require_at_once(lab, request, trigger, solicit, requirement):
             f"{seconds(request.time - solicit.time)} after the first Solicit")
 
 
-@case("C-PREF-255", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2", "RFC 6853 5.3"], level=MUST, requires=("ia_na",))
+@case("C-PREF-255", rfc=["RFC 9915 18.2.1", "RFC 3315 17.1.2", "RFC 6853 5.3"], level=MUST, requires=("ia_na",))
 def test_preference_255_requests_at_once(lab):
     """An Advertise with preference 255 makes the client Request from that server at once.
 
-    RFC 8415 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
+    RFC 9915 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
     valid Advertise message with a preference value of 255. [...] If the client receives a valid Advertise message
     that includes a Preference option with a preference value of 255, the client immediately begins a
     client-initiated message exchange (as described in Section 18.2.2) by sending a Request message to the server
@@ -91,17 +91,17 @@ def test_preference_255_requests_at_once(lab):
     solicit = lab.first_solicit()
     advert = _advertise_from(lab, top, solicit, within=IRT - lab.tolerance)
     request = _request(lab, solicit)
-    _require_server(lab, request, top, "RFC 8415 18.2.1: the Request goes to the server whose Advertise had "
+    _require_server(lab, request, top, "RFC 9915 18.2.1: the Request goes to the server whose Advertise had "
                                        "preference 255", solicit, advert)
     _require_at_once(lab, request, advert, solicit,
-                     "RFC 8415 18.2.1: on a preference-255 Advertise the client immediately sends Request")
+                     "RFC 9915 18.2.1: on a preference-255 Advertise the client immediately sends Request")
 
 
-@case("C-PREF-WAIT", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
+@case("C-PREF-WAIT", rfc=["RFC 9915 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
 def test_waits_for_first_rt_without_preference_255(lab):
     """With only lower-preference Advertises, no Request goes out before the first RT has elapsed.
 
-    RFC 8415 18.2.1: "the first RT MUST be selected to be strictly greater than IRT by choosing RAND to be strictly
+    RFC 9915 18.2.1: "the first RT MUST be selected to be strictly greater than IRT by choosing RAND to be strictly
     greater than 0. A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
     valid Advertise message with a preference value of 255. [...] If the client receives a valid Advertise message
     that does not include a Preference option with a preference value of 255, the client continues to wait until
@@ -115,11 +115,11 @@ def test_waits_for_first_rt_without_preference_255(lab):
     _require_first_rt_wait(lab, _request(lab, solicit), solicit)
 
 
-@case("C-PREF-ABSENT-WAIT", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
+@case("C-PREF-ABSENT-WAIT", rfc=["RFC 9915 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
 def test_advertise_without_preference_does_not_end_the_wait(lab):
     """An Advertise without a Preference option, the only one early in the first RT, does not end the collection.
 
-    RFC 8415 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
+    RFC 9915 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
     valid Advertise message with a preference value of 255. [...] Any valid Advertise that does not include a
     Preference option is considered to have a preference value of 0. [...] If the client receives a valid Advertise
     message that does not include a Preference option with a preference value of 255, the client continues to wait
@@ -132,12 +132,12 @@ def test_advertise_without_preference_does_not_end_the_wait(lab):
     _require_first_rt_wait(lab, _request(lab, solicit), solicit)
 
 
-@case("C-PREF-HIGHEST", rfc=["RFC 8415 18.2.9", "RFC 8415 18.2.1", "RFC 3315 17.1.3", "RFC 6853 6.1"],
+@case("C-PREF-HIGHEST", rfc=["RFC 9915 18.2.9", "RFC 9915 18.2.1", "RFC 3315 17.1.3", "RFC 6853 6.1"],
       level=SHOULD, requires=("ia_na",))
 def test_requests_highest_preference(lab):
     """Of two Advertises received within the first RT, the client Requests from the higher preference.
 
-    RFC 8415 18.2.9: "Those Advertise messages with the highest server preference value SHOULD be preferred over
+    RFC 9915 18.2.9: "Those Advertise messages with the highest server preference value SHOULD be preferred over
     all other Advertise messages. The client MAY choose a less preferred server if that server has a better set of
     advertised parameters, such as the available set of IAs, as well as the set of other configuration options
     advertised." (Both fake servers advertise the same IAs and options, so that latitude does not apply.)
@@ -149,17 +149,17 @@ def test_requests_highest_preference(lab):
     advert = _advertise_from(lab, high, solicit, within=IRT)
     request = _request(lab, solicit)
     _require_first_rt_wait(lab, request, solicit)
-    _require_server(lab, request, high, "RFC 8415 18.2.9: the Advertise with the highest preference SHOULD be "
+    _require_server(lab, request, high, "RFC 9915 18.2.9: the Advertise with the highest preference SHOULD be "
                                         "preferred", solicit, advert)
 
 
-@case("C-PREF-ABSENT", rfc=["RFC 8415 18.2.1", "RFC 8415 18.2.9", "RFC 3315 17.1.2"], level=SHOULD, requires=("ia_na",))
+@case("C-PREF-ABSENT", rfc=["RFC 9915 18.2.1", "RFC 9915 18.2.9", "RFC 3315 17.1.2"], level=SHOULD, requires=("ia_na",))
 def test_absent_preference_counts_as_zero(lab):
     """An Advertise without a Preference option counts as preference 0 and loses against preference 1.
 
-    RFC 8415 18.2.1: "Any valid Advertise that does not include a Preference option is considered to have a
+    RFC 9915 18.2.1: "Any valid Advertise that does not include a Preference option is considered to have a
     preference value of 0."
-    RFC 8415 18.2.9: "Those Advertise messages with the highest server preference value SHOULD be preferred over
+    RFC 9915 18.2.9: "Those Advertise messages with the highest server preference value SHOULD be preferred over
     all other Advertise messages."
     """
     lab.server(preference=None)
@@ -169,15 +169,15 @@ def test_absent_preference_counts_as_zero(lab):
     advert = _advertise_from(lab, one, solicit, within=IRT)
     request = _request(lab, solicit)
     _require_first_rt_wait(lab, request, solicit)
-    _require_server(lab, request, one, "RFC 8415 18.2.1/18.2.9: no Preference option means preference 0, so "
+    _require_server(lab, request, one, "RFC 9915 18.2.1/18.2.9: no Preference option means preference 0, so "
                                        "preference 1 SHOULD be preferred", solicit, advert)
 
 
-@case("C-PREF-LATE-255", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
+@case("C-PREF-LATE-255", rfc=["RFC 9915 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
 def test_late_preference_255_ends_the_wait(lab):
     """A preference-255 Advertise arriving after a lower one, within the first RT, ends the wait at once.
 
-    RFC 8415 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
+    RFC 9915 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
     valid Advertise message with a preference value of 255. [...] If the client receives a valid Advertise message
     that includes a Preference option with a preference value of 255, the client immediately begins a
     client-initiated message exchange (as described in Section 18.2.2) by sending a Request message to the server
@@ -189,20 +189,20 @@ def test_late_preference_255_ends_the_wait(lab):
     solicit = lab.first_solicit()
     advert = _advertise_from(lab, top, solicit, within=IRT - lab.tolerance)
     request = _request(lab, solicit)
-    _require_server(lab, request, top, "RFC 8415 18.2.1: the Request goes to the server whose Advertise had "
+    _require_server(lab, request, top, "RFC 9915 18.2.1: the Request goes to the server whose Advertise had "
                                        "preference 255", solicit, advert)
-    require(request.time > advert.time, "RFC 8415 18.2.1: the client Requests on the preference-255 Advertise",
+    require(request.time > advert.time, "RFC 9915 18.2.1: the client Requests on the preference-255 Advertise",
             f"Request after the preference-255 Advertise ({seconds(advert.time - solicit.time)} after the first "
             "Solicit)", f"Request {seconds(request.time - solicit.time)} after the first Solicit, before it")
     _require_at_once(lab, request, advert, solicit,
-                     "RFC 8415 18.2.1: a preference-255 Advertise ends the collection at once")
+                     "RFC 9915 18.2.1: a preference-255 Advertise ends the collection at once")
 
 
-@case("C-PREF-AFTER-RT", rfc=["RFC 8415 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
+@case("C-PREF-AFTER-RT", rfc=["RFC 9915 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
 def test_acts_on_first_advertise_after_first_rt(lab):
     """When no Advertise arrives during the first RT, the client acts on the first later one without waiting again.
 
-    RFC 8415 18.2.1: "If the client does not receive any valid Advertise messages before the first RT has elapsed,
+    RFC 9915 18.2.1: "If the client does not receive any valid Advertise messages before the first RT has elapsed,
     it then applies the retransmission mechanism described in Section 15. The client terminates the retransmission
     process as soon as it receives any valid Advertise message, and the client acts on the received Advertise
     message without waiting for any additional Advertise messages."
@@ -218,42 +218,44 @@ def test_acts_on_first_advertise_after_first_rt(lab):
                  f"the first Advertise ({earlier[0].time - solicit.time:.3f} s after the first Solicit) came from "
                  f"{first.name} after the first RT")
     request = _request(lab, solicit)
-    _require_server(lab, request, first, "RFC 8415 18.2.1: after the first RT the client acts on the first valid "
+    _require_server(lab, request, first, "RFC 9915 18.2.1: after the first RT the client acts on the first valid "
                                          "Advertise it receives", solicit, trigger)
     delay = request.time - trigger.time
     lab.record("advertise_to_request", seconds(delay), f"< {IRT - lab.tolerance:.3f} s")
     require(delay < IRT - lab.tolerance,
-            "RFC 8415 18.2.1: the client acts on the received Advertise without waiting for others",
+            "RFC 9915 18.2.1: the client acts on the received Advertise without waiting for others",
             f"Request less than {IRT - lab.tolerance:.3f} s after the first Advertise (IRT minus tolerance: "
             f"any wait for more Advertises lasts an RT)",
             f"Request {delay:.3f} s after it")
 
 
-@case("C-SOL-RT", rfc=["RFC 8415 15", "RFC 8415 16.1", "RFC 8415 18.2.1", "RFC 8415 21.9", "RFC 3315 14",
+@case("C-SOL-RT", rfc=["RFC 9915 15", "RFC 9915 16.1", "RFC 9915 18.2.1", "RFC 9915 21.9", "RFC 3315 14",
                        "RFC 3315 15.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
 def test_solicit_retransmission(lab):
     """Unanswered Solicits are retransmitted with the same transaction ID, an updated Elapsed Time, and RTs that
     follow the formula.
 
-    RFC 8415 16.1: "A client MUST leave the transaction ID unchanged in retransmissions of a message."
-    RFC 8415 15: "The client MUST update an "elapsed-time" value within an Elapsed Time option (see Section 21.9)
+    RFC 9915 16.1: "A client MUST leave the transaction ID unchanged in retransmissions of a message."
+    RFC 9915 15: "The client MUST update an "elapsed-time" value within an Elapsed Time option (see Section 21.9)
     in the retransmitted message." "RT for the first message transmission is based on IRT: RT = IRT + RAND*IRT
     RT for each subsequent message transmission is based on the previous value of RT: RT = 2*RTprev + RAND*RTprev"
-    "RAND is a random number chosen with a uniform distribution between -0.1 and +0.1."
-    RFC 8415 18.2.1: "the first RT MUST be selected to be strictly greater than IRT by choosing RAND to be strictly
+    "Each of the computations of a new RT includes a randomization factor (RAND), which is a random number chosen
+    with a uniform distribution between -0.1 and +0.1."
+    RFC 9915 18.2.1: "the first RT MUST be selected to be strictly greater than IRT by choosing RAND to be strictly
     greater than 0."
-    RFC 8415 21.9: "The elapsed time is measured from the time at which the client sent the first message in the
+    RFC 9915 21.9: "The elapsed time is measured from the time at which the client sent the first message in the
     message exchange, and the elapsed-time field is set to 0 in the first message in the message exchange."
     Five transmissions (four RTs, three of them judged against the RT before) are watched; `soak` judges whether
     RAND is random across runs.
     """
     lab.start_dut()  # no server: every Solicit goes unanswered
-    series = lab.transmissions(lab.first_solicit(), SOL, count=SOLICITS_WATCHED)
+    series = lab.transmissions(lab.first_solicit(), lab.reference.params["SOLICIT"], count=SOLICITS_WATCHED)
     lab.record("solicits", series.describe())
     lab.sample("first_rt", *series.rts[:1])
     lab.sample("rand", *series.effective_rand())
+    lab.sample("rand_excess", *series.rand_excess(lab.tolerance))
     require(len(series.messages) == SOLICITS_WATCHED,
-            "RFC 8415 15/18.2.1: an unanswered Solicit is retransmitted (MRC and MRD are 0)",
+            "RFC 9915 15/18.2.1: an unanswered Solicit is retransmitted (MRC and MRD are 0)",
             f"{SOLICITS_WATCHED} Solicits, each within the RT the formula allows after the one before",
             f"{len(series.messages)} ({series.describe()}), then none")
     require_series(series, lab.tolerance, "Solicit", strictly_above_irt=True)

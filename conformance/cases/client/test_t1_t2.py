@@ -4,23 +4,23 @@ from conformance.servers.models import all_models
 from conformance.servers.script import Lifetimes
 from conformance.verdict import precondition, require, seconds
 from conformance.wire.constants import ADVERTISE, REBIND, RENEW, REQUEST
-from conformance.wire.timing import RFC8415
+from conformance.wire.timing import RFC9915
 
 UNIQUE = all_models()["unique"]
-IMMEDIATELY = 1.0  # seconds: the shortest timer of RFC 8415 (IRT of Solicit and Request; SOL_MAX_DELAY)
+IMMEDIATELY = 1.0  # seconds: the shortest timer of RFC 9915 (IRT of Solicit and Request; SOL_MAX_DELAY)
 
 
-@case("C-T1T2-ZERO", rfc=["RFC 8415 14.2", "RFC 8415 21.4", "RFC 8415 18.2.4"], level=MUST, requires=("ia_na",))
+@case("C-T1T2-ZERO", rfc=["RFC 9915 14.2", "RFC 9915 21.4", "RFC 9915 18.2.4"], level=MUST, requires=("ia_na",))
 def test_zero_t1_t2_left_to_the_client(lab):
     """With T1 and T2 of 0 the client picks its own times: not at once, and still before its lease ends.
 
-    RFC 8415 21.4: "If the time at which the addresses in an IA_NA are to be renewed is to be left to the discretion
+    RFC 9915 21.4: "If the time at which the addresses in an IA_NA are to be renewed is to be left to the discretion
     of the client, the server sets the T1 and T2 values to 0. The client MUST follow the rules defined in Section
     14.2."
-    RFC 8415 14.2: "This is an indication that the renew and rebind times are left to the discretion of the client.
+    RFC 9915 14.2: "This is an indication that the renew and rebind times are left to the discretion of the client.
     However, they are not completely discretionary. When T1 and/or T2 values are set to 0, the client MUST choose a
-    time to avoid packet storms. In particular, it MUST NOT transmit immediately."
-    "Immediately" is judged as sooner than one second, the shortest timer RFC 8415 uses. A lease whose lifetimes run
+    time to avoid message storms. In particular, it MUST NOT transmit immediately."
+    "Immediately" is judged as sooner than one second, the shortest timer RFC 9915 uses. A lease whose lifetimes run
     out without a Renew or Rebind is lost while its server is up: the case also asks for one before the valid
     lifetime ends.
     """
@@ -34,21 +34,21 @@ def test_zero_t1_t2_left_to_the_client(lab):
     lab.record("first_renewal_after_reply", seconds(first.time - binding.at) if first else "none",
                f"[{IMMEDIATELY:.1f}, {lifetimes.valid}) s")
     require(first is not None and first.time < binding.at + lifetimes.valid,
-            "RFC 8415 14.2/21.4: the client chooses its own renew and rebind times",
+            "RFC 9915 14.2/21.4: the client chooses its own renew and rebind times",
             f"a Renew or Rebind before the valid lifetime ({lifetimes.valid} s) ends", "none")
-    require(first.time - binding.at >= IMMEDIATELY, "RFC 8415 14.2: the client MUST NOT transmit immediately",
+    require(first.time - binding.at >= IMMEDIATELY, "RFC 9915 14.2: the client MUST NOT transmit immediately",
             f"first {first.name} no sooner than {IMMEDIATELY:.1f} s after the Reply",
             f"{first.time - binding.at:.3f} s after it")
 
 
-@case("C-T1T2-INVALID", rfc=["RFC 8415 21.4", "RFC 8415 18.2.9", "RFC 3315 22.4"], level=MUST, requires=("ia_na",))
+@case("C-T1T2-INVALID", rfc=["RFC 9915 21.4", "RFC 9915 18.2.9", "RFC 3315 22.4"], level=MUST, requires=("ia_na",))
 def test_ia_with_t1_above_t2_is_discarded(lab):
     """An IA_NA with T1 > T2 is discarded: its address is never used and its server is never asked for it.
 
-    RFC 8415 21.4: "If a client receives an IA_NA with T1 greater than T2 and both T1 and T2 are greater than 0, the
+    RFC 9915 21.4: "If a client receives an IA_NA with T1 greater than T2 and both T1 and T2 are greater than 0, the
     client discards the IA_NA option and processes the remainder of the message as though the server had not
     included the invalid IA_NA option."
-    RFC 8415 18.2.9: "The client MUST ignore any Advertise message that contains no addresses [...]"
+    RFC 9915 18.2.9: "The client MUST ignore any Advertise message that contains no addresses [...]"
     """
     good = lab.lifetimes()
     bad = Lifetimes(good.t2, good.t1, good.preferred, good.valid)  # T1 > T2 > 0
@@ -58,7 +58,7 @@ def test_ia_with_t1_above_t2_is_discarded(lab):
     lab.server(second.preference, advertise_delay=0.3, pool=second.pool, pd_pool=second.pd_pool, lifetimes=good)
     lab.start_dut()
     solicit = lab.first_solicit()
-    settle = solicit.time + RFC8415["SOLICIT"].irt * 1.1 + lab.tolerance + 2.0
+    settle = solicit.time + RFC9915["SOLICIT"].irt * 1.1 + lab.tolerance + 2.0
     lab.wait_until(settle)
     offered = [l.address for m in lab.received(ADVERTISE, sender=invalid) for ia in m.ias for l in ia.leases]
     precondition(bool(offered), f"fake server {invalid.name} delivered an Advertise with an address to the DUT")
@@ -66,7 +66,7 @@ def test_ia_with_t1_above_t2_is_discarded(lab):
     asked = [r for r in lab.sent(REQUEST) if r.server_id == invalid.duid
              or {l.address for ia in r.ias for l in ia.leases} & set(offered)]
     lab.record("requests_for_the_invalid_ia", str(len(asked)), "0")
-    require(not asked, "RFC 8415 21.4/18.2.9: the IA with T1 > T2 is discarded, leaving an Advertise with no "
+    require(not asked, "RFC 9915 21.4/18.2.9: the IA with T1 > T2 is discarded, leaving an Advertise with no "
                        "addresses, which the client MUST ignore",
             f"no Request to {invalid.name}, and none for {', '.join(sorted(set(offered)))}",
             (f"Request {seconds(asked[0].time - solicit.time)} after the Solicit, "
@@ -74,5 +74,5 @@ def test_ia_with_t1_above_t2_is_discarded(lab):
                 f"for {', '.join(l.address for ia in asked[0].ias for l in ia.leases)} without its Server ID"))
             if asked else "")
     for address in sorted(set(offered)):
-        require(not lab.uses(address), "RFC 8415 21.4: the client discards the IA_NA with T1 > T2",
+        require(not lab.uses(address), "RFC 9915 21.4: the client discards the IA_NA with T1 > T2",
                 f"no answer to Neighbor Solicitations for {address}", "the DUT answers for it")

@@ -11,17 +11,17 @@ from conformance.relaybed import CLIENT
 from conformance.peers.client import next_xid
 
 
-@case("R-NO-SERVER-MSG", rfc=["RFC 8415 16.3", "RFC 8415 16.10", "RFC 8415 16.11", "RFC 8415 19.2",
-                              "RFC 8415 19.1"], level=MUST, role="relay")
+@case("R-NO-SERVER-MSG", rfc=["RFC 9915 16.3", "RFC 9915 16.10", "RFC 9915 16.11", "RFC 9915 19.2",
+                              "RFC 9915 19.1"], level=MUST, role="relay")
 def test_server_messages_are_not_relayed_upstream(lab):
     """Advertise, Reply, Reconfigure and Relay-reply messages arriving from the client side are not relayed upstream.
 
-    RFC 8415 16.3: "Servers and relay agents MUST discard any received Advertise messages."
-    RFC 8415 16.10: "Servers and relay agents MUST discard any received Reply messages."
-    RFC 8415 16.11: "Servers and relay agents MUST discard any received Reconfigure messages."
-    RFC 8415 19.2: "If the relay agent receives a Relay-reply message, it MUST process the message as defined above,
+    RFC 9915 16.3: "Servers and relay agents MUST discard any received Advertise messages."
+    RFC 9915 16.10: "Servers and relay agents MUST discard any received Reply messages."
+    RFC 9915 16.11: "Servers and relay agents MUST discard any received Reconfigure messages."
+    RFC 9915 19.2: "If the relay agent receives a Relay-reply message, it MUST process the message as defined above,
     regardless of the type of message encapsulated in the Relay Message option."
-    RFC 8415 19.1: "When a relay agent receives a Relay-forward message, a recognized message type for which it is
+    RFC 9915 19.1: "When a relay agent receives a Relay-forward message, a recognized message type for which it is
     not the intended target, or an unrecognized message type [RFC7283], it constructs a new Relay-forward message."
     (A relay is the intended target of a Relay-reply: it processes it as section 19.2 says, never relays it up.)
     """
@@ -38,7 +38,7 @@ def test_server_messages_are_not_relayed_upstream(lab):
                                             "(silence about them tells nothing otherwise; R-FWD-ALL judges relaying)")
     leaked = [m.name for m in sent if lab.forwards(m)]
     lab.record("relayed_upstream", ", ".join(leaked) or "none", "none")
-    require(not leaked, "RFC 8415 16.3/16.10/16.11: relay agents MUST discard received Advertise, Reply and "
+    require(not leaked, "RFC 9915 16.3/16.10/16.11: relay agents MUST discard received Advertise, Reply and "
                         "Reconfigure messages; 19.2: a Relay-reply is processed, not relayed",
             f"none of {', '.join(m.name for m in sent)} on the upstream link", f"relayed {', '.join(leaked)}")
 
@@ -57,11 +57,11 @@ def _malformed() -> dict[str, bytes]:
     }
 
 
-@case("R-MALFORMED", rfc=["RFC 8415 19.1"], level=MUST, role="relay")
+@case("R-MALFORMED", rfc=["RFC 9915 19.1"], level=MUST, role="relay")
 def test_malformed_messages_do_not_stop_relaying(lab):
     """Truncated and malformed messages do not stop the relay: the next client message is still relayed.
 
-    RFC 8415 19.1: "A relay agent relays both messages from clients and Relay-forward messages from other relay
+    RFC 9915 19.1: "A relay agent relays both messages from clients and Relay-forward messages from other relay
     agents."
     (Whether the malformed messages themselves are relayed is recorded, not judged. One destination: relaying to
     all of them is R-FWD-ALL's requirement. A relay that crashes on them FAILs here with the signal in the verdict.)
@@ -74,5 +74,5 @@ def test_malformed_messages_do_not_stop_relaying(lab):
     lab.settle(valid)
     lab.record("malformed_relayed", ", ".join(name for name, m in bad.items() if lab.forwards(m)) or "none")
     require(bool(lab.relay_forwards(valid, to=server.address)),
-            "RFC 8415 19.1: a relay relays messages from clients; malformed ones before must not stop it",
+            "RFC 9915 19.1: a relay relays messages from clients; malformed ones before must not stop it",
             f"the Solicit sent after {len(bad)} malformed messages relayed to {server.address}", "not relayed")
