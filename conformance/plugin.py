@@ -226,6 +226,9 @@ def pytest_terminal_summary(terminalreporter, config):
     for result in state["results"]:
         terminalreporter.write_line(f"{result.outcome.value:5}  {result.case_id:20} {result.level.value:6} "
                                     f"{result.measured}")
+        if result.outcome != Outcome.PASS and result.message:  # why, in the verdict's own words
+            for line in result.message.splitlines()[:3]:
+                terminalreporter.write_line(f"{'':28}{line.strip()}")
     terminalreporter.write_line(f"JUnit: {state['junit']}")
 
 

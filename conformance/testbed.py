@@ -12,6 +12,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from scapy.layers.inet6 import ICMPv6ND_NS, IPv6
 from scapy.layers.l2 import Ether
 
@@ -167,6 +168,27 @@ class Testbed:
                         + (f"; the last messages before it:{lines}" if lines else ""))
             return sentence, ending.crashed and spoke is not None
         return None
+
+    def ended_before(self, moment: float) -> str | None:
+        """A sentence saying how a DUT ended before capture-clock time `moment`, or None if all ran until then."""
+        origin = self.timeline.origin or moment
+        for what, dut, _ in self.duts():
+            ending = dut.ending()
+            if ending is not None and ending.at < moment:
+                return f"{what} {ending} at +{ending.at - origin:.3f} s, before +{moment - origin:.3f} s"
+        return None
+
+    def require_running(self, until: float, watched: str, exit_allowed: str | None = None) -> None:
+        """A verdict that something did not happen until `until` rests on a DUT that was running: a DUT that
+        ended before then makes it vacuous. SKIP when the RFC lets the DUT end there (`exit_allowed` says why),
+        ERROR otherwise; a crash becomes the DUT's FAIL at teardown (plugin)."""
+        sentence = self.ended_before(until)
+        if sentence is None:
+            return
+        if exit_allowed and not any(d.ending().crashed for _, d, _ in self.duts() if d.ending()):
+            pytest.skip(f"not judged: {sentence}, the end of the window watched for {watched}; {exit_allowed}")
+        raise HarnessError(f"not judged: {sentence}, the end of the window watched for {watched}; a DUT that is "
+                           "not running shows nothing of what the case asks")
 
     def wait_until(self, moment: float) -> None:
         """Let the lab run until capture-clock time `moment`."""

@@ -33,6 +33,12 @@ def test_shipped_profiles_load(path):
 def test_defaults(tmp_path):
     profile = profiles.load(write(tmp_path, GOOD))
     assert profile.timing.tolerance == profiles.DEFAULT_TOLERANCE and profile.capabilities["ia_pd"] is False
+    assert profile.timing.reference.name == "RFC 9915" and profile.timing.reference.hop_count_limit == 8
+
+
+def test_an_older_reference_changes_the_numbers_judged(tmp_path):
+    profile = profiles.load(write(tmp_path, GOOD + '[timing]\nrfc = "3315"\n'))
+    assert profile.timing.reference.hop_count_limit == 32 and profile.timing.reference.params["SOLICIT"].mrt == 120
 
 
 @pytest.mark.parametrize("extra, key", [
@@ -41,6 +47,7 @@ def test_defaults(tmp_path):
     ('[capabilities]\nia_pd = "yes"\n', "[capabilities.ia_pd]"),
     ('[timing]\ntolerance = 2.0\n', "[timing.tolerance]"),
     ('[timing]\nmin_t2 = true\n', "[timing.min_t2]"),
+    ('[timing]\nrfc = "7550"\n', "[timing.rfc]"),
 ])
 def test_bad_keys_are_named(tmp_path, extra, key):
     with pytest.raises(UsageError) as error:

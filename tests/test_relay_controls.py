@@ -28,14 +28,15 @@ EXPECTED_FAILURES = {
     "drop-unknown": ["R-FWD-UNKNOWN"],
     "mcast-hop-limit-1": ["R-FWD-MCAST"],
     "crash-on-hop-32": ["R-HOP-LIMIT"],
+    "hop-limit-32": ["R-HOP-LIMIT"],
     "chain-link-address": ["R-CHAIN"],
 }
 FORWARD_TO_ALL = ["R-FWD-ALL", "R-FWD-OUTAGE"]  # the cases whose requirement is relaying to every destination
 
 
-def relay_profile(folder, defect: str):
-    """A profile for the control relay with `defect` ("none" for the correct relay)."""
-    path = folder / f"control-relay-{defect}.toml"
+def relay_profile(folder, defect: str, rfc: str = "9915"):
+    """A profile for the control relay with `defect` ("none" for the correct relay), judged against RFC `rfc`."""
+    path = folder / f"control-relay-{defect}-{rfc}.toml"
     path.write_text(f"""[dut]
 name = "control relay ({defect})"
 role = "relay"
@@ -46,13 +47,16 @@ stop_timeout = 2
 
 [capabilities]
 multicast_destination = true
+
+[timing]
+rfc = "{rfc}"
 """)
     return path
 
 
-def _judge(tmp_path, defect, cases):
+def _judge(tmp_path, defect, cases, rfc="9915"):
     junit = tmp_path / "junit.xml"
-    args = ["run", "--profile", str(relay_profile(tmp_path, defect)), "--report-dir", str(tmp_path / "reports"),
+    args = ["run", "--profile", str(relay_profile(tmp_path, defect, rfc)), "--report-dir", str(tmp_path / "reports"),
             "--junit", str(junit)]
     for case_id in cases:
         args += ["--case", case_id]
@@ -101,3 +105,11 @@ def test_every_relay_case_has_a_control():
     covered = {cid for cases in EXPECTED_FAILURES.values() for cid in cases}
     relay_cases = {cid for cid, info in caseinfo.load_all().items() if info.role == "relay"}
     assert relay_cases == covered == set(CASES)
+
+
+def test_rfc_3315s_hop_count_limit_passes_when_the_profile_judges_against_rfc_3315(tmp_path):
+    """[timing] rfc = "3315" judges HOP_COUNT_LIMIT 32: the relay that FAILs R-HOP-LIMIT against RFC 9915 (limit 8)
+    PASSes it against RFC 3315, and the verdict names the reference."""
+    result, outcomes = _judge(tmp_path, "hop-limit-32", ["R-HOP-LIMIT"], rfc="3315")
+    assert outcomes["R-HOP-LIMIT"]["outcome"] == "PASS", result.stdout
+    assert outcomes["R-HOP-LIMIT"]["expected"] == "relayed_hop_counts in none of 32..32"

@@ -39,6 +39,7 @@ DEFECTS = {
     "whole-second-rt": "times its first RT with time() in whole seconds: starting on a half second, it ends 0.5 s "
                        "after the first Solicit",
     "late-renew": "sends its Renew one second after T1",
+    "early-renew": "sends its Renew one second before T1",
     "renew-past-t2": "keeps retransmitting Renew past T2 and Rebinds only when that fails",
     "rebind-with-server-id": "puts the Server ID in its Rebind",
     "keep-zeroed": "keeps using an address whose lifetimes a Reply set to 0",
@@ -50,6 +51,7 @@ DEFECTS = {
     "no-inf-max-rt-oro": "leaves INF_MAX_RT out of its Option Request option",
     "invalid-ia-no-server-id": "accepts an IA_NA whose T1 is greater than its T2, and Requests without a Server ID",
     "ignore-reply": "keeps retransmitting its Information-request after the Reply",
+    "exit-after-reply": "exits (status 0) once a Reply has configured it, as a one-shot stateless client does",
     "early-refresh": "refreshes at a refresh time below IRT_MINIMUM",
     "no-decline": "keeps quiet about an address that failed Duplicate Address Detection",
     "request-no-backoff": "retransmits its Request every second instead of doubling RT",
@@ -272,7 +274,8 @@ class Client:
                 t1, t2 = at + 0.5 * preferred, at + 0.8 * preferred
             held = [codec.encode_ia(replace(i, leases=tuple(l for l in i.leases if l.address in self.addresses)))
                     for i in reply.ias if self.usable(i)]  # RFC 8415 18.2.4: never a lease with lifetime 0
-            time.sleep(max(0.0, t1 + (1.0 if self.defect == "late-renew" else 0.0) - time.monotonic()))
+            shift = {"late-renew": 1.0, "early-renew": -1.0}.get(self.defect, 0.0)
+            time.sleep(max(0.0, t1 + shift - time.monotonic()))
             renew_until = expiry if self.defect == "renew-past-t2" else t2
             renewed = self.exchange(c.RENEW, [codec.server_id(server_id)] + held, REN_TIMEOUT, until=renew_until)
             if renewed is not None:
@@ -306,6 +309,8 @@ class Client:
                         refresh = int.from_bytes(option, "big") if option else 86400
                         break
                 rt = 2 * rt + random.uniform(-0.1, 0.1) * rt
+            if self.defect == "exit-after-reply":
+                os._exit(0)
             floor = 0 if self.defect == "early-refresh" else IRT_MINIMUM
             time.sleep(max(refresh, floor))
 

@@ -32,6 +32,7 @@ DEFECTS = {
     "wrong-iface": "sends every answer out of its first client-side interface",
     "drop-unknown": "discards messages of types it does not know",
     "mcast-hop-limit-1": "relays to multicast destinations with Hop Limit 1",
+    "hop-limit-32": "discards Relay-forwards from hop-count 32, RFC 3315's HOP_COUNT_LIMIT, instead of from 8",
     "crash-on-hop-32": "relays hop-counts below 8, discards 8..31, and dies of SIGSEGV on hop-count 32",
     "chain-link-address": "puts its own address in link-address when relaying another relay's Relay-forward",
 }
@@ -99,7 +100,8 @@ class Relay:
         if data[0] == c.RELAY_FORW:
             if len(data) >= 34 and data[1] == 32 and self.has("crash-on-hop-32"):
                 os.kill(os.getpid(), signal.SIGSEGV)
-            if len(data) < 34 or (data[1] >= HOP_COUNT_LIMIT and not self.has("ignore-hop-limit")):
+            limit = 32 if self.has("hop-limit-32") else HOP_COUNT_LIMIT
+            if len(data) < 34 or (data[1] >= limit and not self.has("ignore-hop-limit")):
                 return
             hop_count = data[1] if self.has("no-hop-increment") else data[1] + 1
             from_global = not ipaddress.IPv6Address(src).is_link_local

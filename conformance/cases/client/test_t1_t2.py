@@ -60,6 +60,7 @@ def test_ia_with_t1_above_t2_is_discarded(lab):
     solicit = lab.first_solicit()
     settle = solicit.time + RFC9915["SOLICIT"].irt * 1.1 + lab.tolerance + 2.0
     lab.wait_until(settle)
+    lab.require_running(settle, "a Request for the invalid IA")
     offered = [l.address for m in lab.received(ADVERTISE, sender=invalid) for ia in m.ias for l in ia.leases]
     precondition(bool(offered), f"fake server {invalid.name} delivered an Advertise with an address to the DUT")
     # Asked for it: a Request naming its server, or one carrying its address, with or without a Server ID.
