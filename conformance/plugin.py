@@ -203,7 +203,7 @@ def _result(item, info, state, so_far) -> CaseResult:
                         rfc=info.rfc, title=info.title, message=so_far["message"], duration=so_far["duration"])
     if testbed is not None:
         result.measured = "; ".join(f"{k}={v}" for k, v in testbed.measurements.items())
-        result.expected = "; ".join(f"{k} in {v}" for k, v in testbed.expected.items())
+        result.expected = "; ".join(f"{k}: {v}" for k, v in testbed.expected.items())
         result.evidence = str(testbed.evidence_dir)
         result.properties["capture_drops"] = str(sum(capture.lost for capture in testbed.captures))
         result.samples = {name: list(values) for name, values in testbed.samples.items()}

@@ -112,4 +112,4 @@ def test_rfc_3315s_hop_count_limit_passes_when_the_profile_judges_against_rfc_33
     PASSes it against RFC 3315, and the verdict names the reference."""
     result, outcomes = _judge(tmp_path, "hop-limit-32", ["R-HOP-LIMIT"], rfc="3315")
     assert outcomes["R-HOP-LIMIT"]["outcome"] == "PASS", result.stdout
-    assert outcomes["R-HOP-LIMIT"]["expected"] == "relayed_hop_counts in none of 32..32"
+    assert outcomes["R-HOP-LIMIT"]["expected"] == "relayed_hop_counts: none of 32..32"

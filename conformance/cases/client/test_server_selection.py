@@ -44,7 +44,7 @@ def _request(lab, solicit):
 
 def _require_server(lab, request, server, requirement, solicit, advert):
     """The Request names `server`; the verdict gives the times of that server's Advertise and of the Request."""
-    lab.record("request_server", lab.named(request), server.described)
+    lab.record("request_server", lab.named(request), f"Request to {server.described}")
     require_server(request, server, lab.servers, f"{requirement} (its Advertise arrived "
                    f"{seconds(advert.time - solicit.time)} after the first Solicit, the Request "
                    f"{seconds(request.time - solicit.time)})")

@@ -69,7 +69,8 @@ def test_ia_with_t1_above_t2_is_discarded(lab):
     lab.record("requests_for_the_invalid_ia", str(len(asked)), "0")
     require(not asked, "RFC 9915 21.4/18.2.9: the IA with T1 > T2 is discarded, leaving an Advertise with no "
                        "addresses, which the client MUST ignore",
-            f"no Request to {invalid.name}, and none for {', '.join(sorted(set(offered)))}",
+            f"no Request to {invalid.described}, and none for {', '.join(sorted(set(offered)))}, within "
+            f"{seconds(settle - solicit.time)} of the first Solicit",
             (f"Request {seconds(asked[0].time - solicit.time)} after the Solicit, "
              + (f"to {invalid.name}" if asked[0].server_id == invalid.duid else
                 f"for {', '.join(l.address for ia in asked[0].ias for l in ia.leases)} without its Server ID"))
