@@ -53,8 +53,9 @@ def server_named(message: Message, servers) -> str:
 
 def require_server(message: Message, server, servers, requirement: str, level: Level | None = None) -> None:
     """`message` names `server` in its Server ID; `servers` (the lab's) name the one it named instead."""
-    require(message.server_id == server.duid, requirement, f"{message.name} to {server.described}",
-            f"{message.name} to {server_named(message, servers)}", level)
+    kind = message.name.title()
+    require(message.server_id == server.duid, requirement, f"{kind} to {server.described}",
+            f"{kind} to {server_named(message, servers)}", level)
 
 
 def precondition(condition: bool, scenario: str) -> None:
