@@ -25,15 +25,15 @@ from .lab.packet_socket import DEFAULT_BUFFER
 from .lab.timeline import Timeline, format_message
 from .lab.topology import Lab
 from .results import HarnessError, Violation
+from .retransmission import Series
 from .servers.fake_server import FakeServer
 from .servers.models import Model
 from .servers.pool import AddressPool, PrefixPool
 from .servers.script import Lifetimes, ServerScript
-from .wire.constants import MESSAGE_NAMES, REPLY, REQUEST, SOLICIT
-from .retransmission import Series
 from .verdict import server_named
+from .wire.constants import MESSAGE_NAMES, REPLY, REQUEST, SOLICIT
 from .wire.frame import Message
-from .wire.timing import Params, Window, first_rt_window, next_rt_window
+from .wire.timing import Params, first_rt_window, next_rt_window
 
 STATE_ROOT = Path(tempfile.gettempdir())
 BASE_LIFETIMES = Lifetimes(t1=3, t2=5, preferred=7, valid=9)  # short, so lifecycle cases cost seconds
@@ -306,14 +306,14 @@ class ClientTestbed(Testbed):
         until the latest moment the RT formula allows after the one before (plus a second); stops at `count`
         transmissions, or when one does not come."""
         messages = [first]
-        window = first_rt_window(params).widened(self.tolerance)
+        latest = first_rt_window(params).high + self.tolerance
         while count is None or len(messages) < count:
-            nxt = self.expect(first.msg_type, after=messages[-1], within=window.high + 1.0, where=where)
+            nxt = self.expect(first.msg_type, after=messages[-1], within=latest + 1.0, where=where)
             if nxt is None:
                 break
             messages.append(nxt)
             rt = messages[-1].time - messages[-2].time
-            window = Window(0, next_rt_window(params, rt + self.tolerance).high + self.tolerance)
+            latest = next_rt_window(params, rt + self.tolerance).high + self.tolerance
         return Series(tuple(messages), params)
 
     def sent(self, msg_type: int, after: Message | None = None) -> list[Message]:
