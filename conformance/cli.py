@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -120,8 +121,11 @@ def cmd_soak(args) -> int:
         if status in (2, 3, 4) and not collector.results:
             return _exit_status([], args.strict, status)
         runs.append(collector.results)
-        print(f"soak: run {index} of {args.runs}: " + ", ".join(f"{r.case_id} {r.outcome.value}"
-                                                            for r in collector.results), flush=True)
+        counts = Counter(r.outcome.value for r in collector.results)
+        notable = [f"{r.case_id} {r.outcome.value}" for r in collector.results
+                   if r.outcome not in (Outcome.PASS, Outcome.SKIP)]
+        print(f"soak: run {index} of {args.runs}: " + ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+              + (f" ({', '.join(notable)})" if notable else ""), flush=True)
     soaks = soak.combine(runs)
     soak.write_text(Path(args.report_dir) / "soak.txt", soaks)
     results = [soak.as_result(s) for s in soaks]

@@ -107,7 +107,8 @@ def combine(runs: list[list[CaseResult]]) -> list[CaseSoak]:
 def as_result(soak: CaseSoak) -> CaseResult:
     """The case's verdict across the runs, as one result for the JUnit and the report."""
     outcome = soak.outcome()
-    return replace(soak.first, outcome=outcome, message=soak.summary(), measured=", ".join(o.value for o in soak.outcomes), expected="",
+    return replace(soak.first, outcome=outcome, message=soak.summary(),
+                   measured=", ".join(o.value for o in soak.outcomes), expected="",
                    evidence=soak.evidence.get(outcome, soak.first.evidence),
                    properties={**soak.first.properties, "runs": str(len(soak.outcomes))})
 

@@ -301,6 +301,18 @@ class ClientTestbed(Testbed):
                               f"whether this {MESSAGE_NAMES[msg_type]} was the first")
         return found
 
+    def require_sent(self, msg_type: int, after: Message, within: float, requirement: str, expected: str) -> Message:
+        """The DUT's first `msg_type` within `within` seconds of `after`, or a Violation whose actual says what the
+        DUT sent instead, with times from `after`."""
+        found = self.expect(msg_type, after=after, within=within)
+        if found is not None:
+            return found
+        meanwhile = [m for m in self.timeline.messages(lambda m: self.from_dut(m) and m.time > after.time)
+                     if m.time <= after.time + within + CAPTURE_SLACK]
+        sent = ", ".join(f"{m.name.title()} at +{m.time - after.time:.3f} s" for m in meanwhile[:6])
+        raise Violation(requirement, expected, f"no {MESSAGE_NAMES[msg_type].title()} within {within:.1f} s of the "
+                        f"{after.name.title()}; meanwhile the DUT sent {sent or 'nothing'}")
+
     def transmissions(self, first: Message, params: Params, count: int | None = None, where=lambda m: True) -> Series:
         """`first` and the DUT's retransmissions of it (messages of its type that `where` accepts), each awaited
         until the latest moment the RT formula allows after the one before (plus a second); stops at `count`

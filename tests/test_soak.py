@@ -9,8 +9,8 @@ from conformance.results import CaseResult, Level, Outcome
 
 
 def _result(outcome, **samples):
-    return CaseResult("C-PREF-WAIT", "p", outcome, Level.MUST, ("RFC 9915 18.2.1",), "t", evidence=f"/e/{outcome.value}",
-                      samples={k: list(v) for k, v in samples.items()})
+    return CaseResult("C-PREF-WAIT", "p", outcome, Level.MUST, ("RFC 9915 18.2.1",), "t",
+                      evidence=f"/e/{outcome.value}", samples={k: list(v) for k, v in samples.items()})
 
 
 def test_the_same_verdict_in_every_run_is_that_verdict():

@@ -58,6 +58,7 @@ def test_declines_an_address_held_by_another_host(lab):
     used = lab.sourced_from(taken, after=binding.at)
     require(not used, "RFC 9915 18.2.8: the client MUST NOT use an address it is declining as a source address",
             f"no frame from {taken} between the Reply and 0.5 s after the Decline "
-            f"({seconds(decline.time + 0.5 - binding.at)} after the Reply)", f"frames at {', '.join(seconds(t - binding.at) for t in used)} after the Reply")
+            f"({seconds(decline.time + 0.5 - binding.at)} after the Reply)",
+            f"frames at {', '.join(seconds(t - binding.at) for t in used)} after the Reply")
     require(not lab.uses(taken), "RFC 9915 18.2.10.1: an address in use elsewhere is not used",
             f"the DUT does not answer Neighbor Solicitations for {taken}", "it does")

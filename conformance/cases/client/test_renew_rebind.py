@@ -73,10 +73,9 @@ def test_renew_at_t1(lab):
     lab.model_servers(MODELS["unique"], lab.lifetimes())
     binding = lab.bind()
     t1, _, _ = _ia_times(binding)
-    due = binding.at + t1
-    renew = observed(lab.expect(RENEW, after=binding.reply, within=t1 + lab.tolerance + 1.0),
-                     "RFC 9915 18.2.4: at time T1 the client initiates a Renew/Reply exchange",
-                     f"Renew at T1 = {t1} s after the Reply", f"no Renew within {t1 + lab.tolerance + 1.0:.1f} s")
+    renew = lab.require_sent(RENEW, binding.reply, t1 + lab.tolerance + 1.0,
+                             "RFC 9915 18.2.4: at time T1 the client initiates a Renew/Reply exchange",
+                             f"Renew at T1 = {t1} s after the Reply")
     lab.record("renew_after_reply", seconds(renew.time - binding.at),
                f"[{t1 - lab.tolerance:.3f}, {t1 + lab.tolerance:.3f}] s")
     _require_at(renew, binding, t1, "T1", lab.tolerance)
@@ -101,9 +100,9 @@ def test_renew_stops_at_t2(lab):
     reach = short.t1 + math.ceil(REN.irt * 1.1 + 2 * lab.tolerance) + 2
     _, binding = _bound_then_silent(lab, lifetimes=Lifetimes(short.t1, short.t2, reach, reach))
     t1, t2, valid = _ia_times(binding)
-    first = observed(lab.expect(RENEW, after=binding.reply, within=t1 + lab.tolerance + 1.0),
-                     "RFC 9915 18.2.4: at time T1 the client initiates a Renew/Reply exchange",
-                     f"a Renew near T1 = {t1} s", "no Renew")
+    first = lab.require_sent(RENEW, binding.reply, t1 + lab.tolerance + 1.0,
+                             "RFC 9915 18.2.4: at time T1 the client initiates a Renew/Reply exchange",
+                             f"a Renew near T1 = {t1} s")
     # A retransmission the client scheduled before T2 falls due by first + 1.1 REN_TIMEOUT at the latest.
     horizon = min(first.time + REN.irt * 1.1 + lab.tolerance, binding.at + valid) + 0.5
     lab.wait_until(horizon)
@@ -132,16 +131,17 @@ def test_rebind_at_t2(lab):
     """
     _, binding = _bound_then_silent(lab)
     _, t2, _ = _ia_times(binding)
-    rebind = observed(lab.expect(REBIND, after=binding.reply, within=t2 + lab.tolerance + 1.0),
-                      "RFC 9915 18.2.5: at time T2 the client initiates a Rebind/Reply exchange",
-                      f"Rebind at T2 = {t2} s after the Reply", f"no Rebind within {t2 + lab.tolerance + 1.0:.1f} s")
+    rebind = lab.require_sent(REBIND, binding.reply, t2 + lab.tolerance + 1.0,
+                              "RFC 9915 18.2.5: at time T2 the client initiates a Rebind/Reply exchange",
+                              f"Rebind at T2 = {t2} s after the Reply")
     lab.record("rebind_after_reply", seconds(rebind.time - binding.at),
                f"[{t2 - lab.tolerance:.3f}, {t2 + lab.tolerance:.3f}] s")
     _require_at(rebind, binding, t2, "T2", lab.tolerance)
     require(rebind.server_id is None, "RFC 9915 18.2.5: the client does not include the Server Identifier option",
             "Rebind with no Server ID", f"Rebind to {lab.named(rebind)}")
     require(rebind.dst == ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
-            "RFC 9915 14: a client sends DHCP messages to All_DHCP_Relay_Agents_and_Servers (RFC 9915 has no Server Unicast)",
+            "RFC 9915 14: a client sends DHCP messages to All_DHCP_Relay_Agents_and_Servers (RFC 9915 has no Server "
+            "Unicast)",
             ALL_DHCP_RELAY_AGENTS_AND_SERVERS, rebind.dst)
     _require_addresses(lab, rebind, binding, "Rebind")
 
@@ -166,9 +166,9 @@ def test_rebind_answered_by_another_server(lab, model):
     servers, binding = _bound_then_silent(lab, model, others_silent=False)
     other = next(s for s in servers if s is not binding.server)
     _, _, valid = _ia_times(binding)
-    rebind = observed(lab.expect(REBIND, after=binding.reply, within=valid),
-                      "RFC 9915 18.2.5: with the granting server silent, the client Rebinds",
-                      "a Rebind before the valid lifetime ends", "no Rebind")
+    rebind = lab.require_sent(REBIND, binding.reply, valid,
+                              "RFC 9915 18.2.5: with the granting server silent, the client Rebinds",
+                              "a Rebind before the valid lifetime ends")
     reply = lab.answer(rebind, other, 1.0)
     old = set(binding.leases)
     kept = {l.address for ia in reply.ias for l in ia.leases if l.valid > 0}
@@ -182,9 +182,9 @@ def test_rebind_answered_by_another_server(lab, model):
                 f"the DUT no longer answers Neighbor Solicitations for {address}", "it still does")
     lab.record("rebind_reply", f"kept {', '.join(sorted(kept)) or '-'}; zeroed {', '.join(sorted(zeroed)) or '-'}")
     t1 = next(ia.t1 for ia in reply.ias if ia.leases)
-    renew = observed(lab.expect(RENEW, after=reply, within=t1 + lab.tolerance + 1.0),
-                     "RFC 9915 18.2.4: at T1 of the new binding the client Renews",
-                     f"a Renew about {t1} s after the Rebind's Reply", "no Renew")
+    renew = lab.require_sent(RENEW, reply, t1 + lab.tolerance + 1.0,
+                             "RFC 9915 18.2.4: at T1 of the new binding the client Renews",
+                             f"a Renew about {t1} s after the Rebind's Reply")
     require_server(renew, other, lab.servers, "RFC 9915 18.2.4: the Renew names the server with which the client "
                                               "most recently communicated (the one that answered the Rebind)")
     carried = {l.address for ia in renew.ias for l in ia.leases}
@@ -195,7 +195,8 @@ def test_rebind_answered_by_another_server(lab, model):
 
 
 @by_model
-@case("C-RESOLICIT-EXPIRY", rfc=["RFC 9915 18.2.5", "RFC 9915 18.2.10.1", "RFC 6853 6"], level=MUST, requires=("ia_na",))
+@case("C-RESOLICIT-EXPIRY", rfc=["RFC 9915 18.2.5", "RFC 9915 18.2.10.1", "RFC 6853 6"], level=MUST,
+      requires=("ia_na",))
 def test_solicits_again_when_leases_expire(lab, model):
     """When no server answers the Rebind, the client gives the address up when its valid lifetime ends, Solicits
     again, and binds to the surviving server.
