@@ -80,9 +80,10 @@ class Reference:
 
     name: str
     params: dict[str, Params]
-    hop_count_limit: int
+    hop_count_limit: int      # 7.6 (RFC 3315 5.5)
+    multicast_hop_limit: int  # section 19 (RFC 3315 20): a relay's Hop Limit towards All_DHCP_Servers
 
 
-REFERENCES = {"9915": Reference("RFC 9915", RFC9915, 8),
-              "8415": Reference("RFC 8415", RFC9915, 8),    # RFC 9915 7.6 kept every value of RFC 8415 7.6
-              "3315": Reference("RFC 3315", RFC3315, 32)}   # RFC 3315 5.5
+REFERENCES = {"9915": Reference("RFC 9915", RFC9915, 8, 8),
+              "8415": Reference("RFC 8415", RFC9915, 8, 8),    # RFC 9915 kept RFC 8415's values
+              "3315": Reference("RFC 3315", RFC3315, 32, 32)}
