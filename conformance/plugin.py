@@ -129,7 +129,8 @@ def _judge(report, call, info: caseinfo.CaseInfo, strict: bool) -> tuple[Outcome
     FAIL or WARN; any other exception, an assert inside scapy, pyroute2 or a helper included, is the harness's
     ERROR."""
     if report.skipped:
-        return Outcome.SKIP, str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else "skipped"
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else "skipped"
+        return Outcome.SKIP, reason.removeprefix("Skipped: ")
     if report.passed:
         return Outcome.PASS, ""
     if report.when == "call" and call.excinfo is not None and call.excinfo.errisinstance(Violation):
