@@ -12,15 +12,16 @@ from pathlib import Path
 
 from .results import CaseResult, Outcome
 
-MIN_VALUES = 5  # fewer values than this are shown, never judged
+MIN_VALUES = 8  # fewer values than this are shown, never judged (see the note on SPREAD_FLOOR)
 SPREAD_FLOOR = 0.010  # seconds: first RTs drawn uniformly over (IRT, 1.1 IRT] spread wider than this (see note)
 RAND_SPREAD_FLOOR = 0.01  # the same, for RAND as later RTs show it
 RANDOM_RULE = ('RFC 9915 15: "a randomization factor (RAND), which is a random number chosen with a uniform '
                'distribution between -0.1 and +0.1"; 18.2.1: "the first RT MUST be selected to be strictly greater '
                'than IRT by choosing RAND to be strictly greater than 0"')
-# Why SPREAD_FLOOR is safe: N first RTs drawn uniformly over a width of 0.1 s all fall within 0.010 s of each other
-# with probability about N x 0.1^(N-1): 5e-4 for N = 5, 1e-8 for N = 10. A client that does not randomise shows
-# only scheduling noise, a few milliseconds on an idle lab host.
+# Why SPREAD_FLOOR and MIN_VALUES are safe: N first RTs drawn uniformly over a width of 0.1 s all fall within 0.010 s
+# of each other with probability about N x 0.1^(N-1): 8e-7 for N = 8, 1e-8 for N = 10, so a correct client is
+# practically never called "not randomised". A client that does not randomise shows only scheduling noise, a few
+# milliseconds on a lab host; noise can only widen the spread, so it can hide that finding, never invent it.
 
 
 @dataclass(frozen=True)
