@@ -91,7 +91,8 @@ def test_correct_client_passes_every_case(tmp_path, group):
 @pytest.mark.parametrize("group", BY_GROUP)
 def test_malformed_traffic_first_changes_no_verdict(tmp_path, group, preface):
     """The correct client, preceded by one Solicit with a 5-byte IA_NA or by a flood of malformed frames (3,000 in a
-    second), gets the verdicts it gets alone; every timeline shows what it sent as MALFORMED lines."""
+    second, then a 1 s pause for the lab's readers to drain it), gets the verdicts it gets alone; every timeline shows
+    what it sent as MALFORMED lines."""
     result, outcomes = _judge(tmp_path, "none", GROUPS[group], extra=("--preface", preface))
     assert outcomes == {name: "PASS" for name in _names(GROUPS[group], all_models())}, result.stdout
     for timeline in (tmp_path / "reports").glob("*/*/timeline.txt"):

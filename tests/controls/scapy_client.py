@@ -108,6 +108,10 @@ class Client:
             self.send_payload(malformed.short_ia_na_solicit(self.duid, random.getrandbits(24)))
         elif kind == "flood":
             self.flood(count, 1.0)
+            # The lab's readers (capture, two fake servers) share one interpreter: 3,000 frames keep them busy for
+            # up to a second on a loaded 2-core host, and a scripted Advertise delay can slip meanwhile (the case is
+            # then ERROR: the scenario did not hold). The pause lets them drain before the client begins.
+            time.sleep(1.0)
 
     def receive(self, deadline: float, xid: int):
         """Yield messages for us with `xid` until `deadline`."""
