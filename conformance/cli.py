@@ -60,6 +60,7 @@ def _prepared(args):
     """Validate a run's options (exit 2 before anything exists, 3 in an unfit environment) and install the signal
     handlers that make every lab come down."""
     from .lab import netns
+    from .report import evidence
     profile = profiles.load(args.profile)  # bad profile: exit 2 before anything exists
     if args.via_relay:
         profiles.composed(profile, profiles.load(args.via_relay))
@@ -68,7 +69,10 @@ def _prepared(args):
     unknown = set(args.model) - set(models.all_models())
     if unknown:
         raise UsageError(f"unknown model {', '.join(sorted(unknown))}; known: {', '.join(models.all_models())}")
-    netns.require_capabilities()
+    netns.require_capabilities()  # an unfit environment first: without root, no output folder is writable either
+    evidence.check_writable(Path(args.report_dir), "--report-dir", folder=True)
+    if args.junit:
+        evidence.check_writable(Path(args.junit), "--junit", folder=False)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored (`cmd &`)
     return profile

@@ -47,6 +47,12 @@ def pytest_configure(config):
         netns.require_capabilities()
     except EnvironmentUnfit as exc:
         pytest.exit(str(exc), returncode=EnvironmentUnfit.exit_status)
+    try:
+        evidence.check_writable(Path(config.getoption("--report-dir")), "--report-dir", folder=True)
+        if config.getoption("--dhcpv6-junit"):
+            evidence.check_writable(Path(config.getoption("--dhcpv6-junit")), "--dhcpv6-junit", folder=False)
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
     naming.sweep()
     report_dir = Path(config.getoption("--report-dir"))
     config.stash[_KEY] = {"profile": profile, "selected": selected, "results": [],

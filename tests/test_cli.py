@@ -32,6 +32,23 @@ def test_bad_profile_is_a_usage_error(tmp_path):
     assert result.returncode == 2 and "bad.toml" in result.stderr and "dut.command" in result.stderr
 
 
+@pytest.mark.parametrize("option, make, message", [
+    ("--report-dir", lambda d: (d / "f").write_text(""), "is a file; give a folder"),
+    ("--junit", lambda d: (d / "f").mkdir(), "is a folder; give a file name"),
+])
+def test_outputs_that_cannot_be_written_are_refused_before_any_case(tmp_path, option, make, message):
+    """A report folder that is a file, or a JUnit path that is a folder, would lose the report after every case had
+    run: exit 2 first, naming the option."""
+    make(tmp_path)
+    result = run_cli("run", "--profile", PROFILE, option, str(tmp_path / "f"))
+    assert result.returncode == 2 and option in result.stderr and message in result.stderr, result.stderr
+
+
+def test_a_folder_given_as_profile_is_a_usage_error():
+    result = run_cli("run", "--profile", str(PROJECT / "profiles"))
+    assert result.returncode == 2 and "is a folder" in result.stderr
+
+
 def test_glob_selects_cases():
     from conformance import caseinfo
     assert set(caseinfo.select(["C-PREF-*"])) >= {"C-PREF-255", "C-PREF-WAIT"}

@@ -13,7 +13,8 @@ def result(case_id, outcome, level=Level.MUST, message=""):
 
 def render(tmp_path, results, strict=False):
     path = tmp_path / "p.toml"
-    path.write_text('[dut]\nname = "Some DUT"\nrole = "client"\nattach = "process"\ncommand = ["sh"]\n')
+    path.write_text('[capabilities]\nia_na = true\n[dut]\nname = "Some DUT"\nrole = "client"\nattach = "process"\n'
+                    'command = ["sh"]\n')
     return ET.fromstring(junit.render(profiles.load(path), results, strict))
 
 
@@ -45,7 +46,8 @@ def test_matrix_reads_junit_files_and_links_evidence(tmp_path):
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     path = tmp_path / "p.toml"
-    path.write_text('[dut]\nname = "Some DUT"\nrole = "client"\nattach = "process"\ncommand = ["sh"]\n')
+    path.write_text('[capabilities]\nia_na = true\n[dut]\nname = "Some DUT"\nrole = "client"\nattach = "process"\n'
+                    'command = ["sh"]\n')
     failed = result("C-B", Outcome.FAIL, message="x")
     failed.evidence = str(run_dir / "p" / "C-B")
     junit.write(run_dir / "junit-p.xml", profiles.load(path), [result("C-A", Outcome.PASS), failed], False)

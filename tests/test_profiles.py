@@ -7,7 +7,10 @@ from conformance.dut import profile as profiles
 from conformance.errors import UsageError
 
 PROFILES = sorted(Path(__file__).parents[1].joinpath("profiles").glob("*.toml"))
-GOOD = """[dut]
+GOOD = """[capabilities]
+ia_na = true
+
+[dut]
 name = "x"
 role = "client"
 attach = "process"
@@ -43,11 +46,17 @@ def test_an_older_reference_changes_the_numbers_judged(tmp_path):
 
 @pytest.mark.parametrize("extra, key", [
     ('[dut2]\n', "[dut2]"),
-    ('[capabilities]\nia_xx = true\n', "[capabilities.ia_xx]"),
-    ('[capabilities]\nia_pd = "yes"\n', "[capabilities.ia_pd]"),
     ('[timing]\ntolerance = 2.0\n', "[timing.tolerance]"),
     ('[timing]\nmin_t2 = true\n', "[timing.min_t2]"),
     ('[timing]\nrfc = "7550"\n', "[timing.rfc]"),
+    ('private_dirs = [5]\n', "[dut.private_dirs]"),
+    ('stop_timeout = 1e12\n', "[dut.stop_timeout]"),
+    ('stop_timeout = -1\n', "[dut.stop_timeout]"),
+    ('stop_timeout = nan\n', "[dut.stop_timeout]"),
+    ('[timing]\nmin_t2 = 100000\n', "[timing.min_t2]"),
+    ('[timing]\ntolerance = nan\n', "[timing.tolerance]"),
+    ('[dut.templates]\n"a.conf" = "{fixtrues}/dhclient/dhclient6.conf"\n', "[dut.templates.a.conf]"),
+    ('[dut.templates]\n".." = "{fixtures}/dhclient/dhclient6.conf"\n', "[dut.templates...]"),
 ])
 def test_bad_keys_are_named(tmp_path, extra, key):
     with pytest.raises(UsageError) as error:
@@ -62,6 +71,12 @@ def test_bad_keys_are_named(tmp_path, extra, key):
     ('command = ["sh", "-c", "sleep 1", "{iface}"]', 'command = ["sh", "{nowhere}"]', "[dut.command]"),
     ('command = ["sh", "-c", "sleep 1", "{iface}"]', 'command = []', "[dut.command]"),
     ('name = "x"\n', '', "[dut.name]"),
+    ('ia_na = true', 'ia_xx = true', "[capabilities.ia_xx]"),
+    ('ia_na = true', 'ia_pd = "yes"', "[capabilities.ia_pd]"),
+    ('ia_na = true', 'ia_na = false', "[capabilities]"),  # a client that asks for nothing: every case would SKIP
+    ('command = ["sh", "-c", "sleep 1", "{iface}"]', 'command = ["sh", "{iface:>99999999}"]', "[dut.command]"),
+    ('command = ["sh", "-c", "sleep 1", "{iface}"]', 'command = ["sh", "{iface.__class__}"]', "[dut.command]"),
+    ('command = ["sh", "-c", "sleep 1", "{iface}"]', 'command = ["sh", "{iface!r}"]', "[dut.command]"),
 ])
 def test_bad_values_are_named(tmp_path, old, new, key):
     with pytest.raises(UsageError) as error:
@@ -87,3 +102,8 @@ def test_private_dirs_must_exist_or_lie_under_run(tmp_path):
                                                    'attach = "process"\nprivate_dirs = ["/var/lib/no-such-x"]')))
     assert profiles.load(write(tmp_path, GOOD.replace('attach = "process"',
                                                       'attach = "process"\nprivate_dirs = ["/run/x"]')))
+
+
+def test_a_folder_is_not_a_profile(tmp_path):
+    with pytest.raises(UsageError, match="is a folder"):
+        profiles.load(tmp_path)

@@ -17,9 +17,11 @@ from ..wire.timing import REFERENCES
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES_DIR = PROJECT_DIR / "fixtures"
 CAPABILITIES = ("ia_na", "ia_pd", "stateless", "multicast_destination")
+CLIENT_SERVICES = ("ia_na", "ia_pd", "stateless")  # what a client asks for: a client profile names at least one
 LOWER_KEYS = frozenset({"lower", "lower_address"})  # one value per client-side interface of a relay
 DESTINATION_KEYS = frozenset({"destination"})       # one value per destination a relay forwards to
 DEFAULT_TOLERANCE = 0.05  # seconds of scheduling noise allowed around RFC windows (README: Timing)
+BOUNDS = {"timing.tolerance": (0.0, 0.5), "dut.stop_timeout": (0.1, 60.0), "timing.min_t2": (0, 600)}  # inclusive
 
 
 class ProfileError(UsageError):
@@ -62,9 +64,24 @@ def _args(part: str | tuple[str, ...]) -> tuple[str, ...]:
     return (part,) if isinstance(part, str) else part
 
 
+def _placeholders(text: str) -> set[str]:
+    """The placeholder names in `text`: plain `{name}` only. ValueError for a malformed one and for format specs,
+    conversions, attributes and indexes (`{iface:>99999999}`, `{iface!r}`, `{iface.x}`): a profile names values,
+    it does not format them."""
+    names = set()
+    for _, name, spec, conversion in string.Formatter().parse(text):
+        if name is None:
+            continue
+        if spec or conversion or not name.isidentifier():
+            raise ValueError(f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}} is "
+                             "not a plain {name} placeholder")
+        names.add(name)
+    return names
+
+
 def _keys(part: str | tuple[str, ...]) -> set[str]:
     """The placeholder names in a command part (ValueError for a malformed one)."""
-    return {name for arg in _args(part) for _, name, _, _ in string.Formatter().parse(arg) if name}
+    return {name for arg in _args(part) for name in _placeholders(arg)}
 
 
 @dataclass(frozen=True)
@@ -140,6 +157,10 @@ def load(path: str | Path) -> Profile:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise UsageError(f"{path}: no such profile") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a folder; --profile names a profile file (profiles/*.toml)") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the profile ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
     _check_shape(path, data)
@@ -152,9 +173,15 @@ def load(path: str | Path) -> Profile:
     _check_command(path, dut["role"], command)
     if not all(isinstance(v, str) for v in dut.get("templates", {}).values()):
         raise ProfileError(path, "dut.templates", "values must be file paths (strings)")
+    if not all(isinstance(v, str) for v in dut.get("private_dirs", [])):
+        raise ProfileError(path, "dut.private_dirs", "must be a list of absolute folder paths (strings)")
     tolerance = float(timing.get("tolerance", DEFAULT_TOLERANCE))
-    if not 0 <= tolerance <= 0.5:
-        raise ProfileError(path, "timing.tolerance", f"{tolerance} is outside 0..0.5 seconds")
+    for key, value in (("timing.tolerance", tolerance), ("dut.stop_timeout", dut.get("stop_timeout", 3.0)),
+                       ("timing.min_t2", timing.get("min_t2", 0))):
+        low, high = BOUNDS[key]
+        if not low <= value <= high:  # NaN fails both comparisons
+            raise ProfileError(path, key, f"{value} is outside {low}..{high}"
+                                          + (" seconds" if key != "timing.min_t2" else " seconds (T2)"))
     rfc = timing.get("rfc", "9915")
     if rfc not in REFERENCES:
         raise ProfileError(path, "timing.rfc", f"{rfc!r} is not a reference the suite knows; use one of "
@@ -166,6 +193,9 @@ def load(path: str | Path) -> Profile:
                       capabilities={name: bool(data.get("capabilities", {}).get(name, False)) for name in CAPABILITIES},
                       timing=Timing(tolerance, int(timing.get("min_t2", 0)), rfc))
     _check_files(profile)
+    if profile.role == "client" and not any(profile.capabilities[name] for name in CLIENT_SERVICES):
+        raise ProfileError(path, "capabilities", f"a client profile declares at least one of "
+                                                 f"{', '.join(CLIENT_SERVICES)} = true; without one every case SKIPs")
     return profile
 
 
@@ -230,7 +260,13 @@ def _check_files(profile: Profile) -> None:
                                f"{folder!r} must be an absolute path to an existing folder, or lie under /run "
                                "(which the DUT gets empty and private)")
     for name, source in profile.templates.items():
-        if "/" in name:
+        if "/" in name or "\0" in name or name in ("", ".", ".."):
             raise ProfileError(profile.path, f"dut.templates.{name}", "must be a plain file name")
-        if not Path(source.format(**values)).is_file():
-            raise ProfileError(profile.path, f"dut.templates.{name}", f"no such file {source.format(**values)}")
+        try:
+            _placeholders(source)
+            rendered = source.format(**values)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ProfileError(profile.path, f"dut.templates.{name}",
+                               f"bad placeholder in {source!r} ({exc}); known: {', '.join(sorted(values))}") from None
+        if not Path(rendered).is_file():
+            raise ProfileError(profile.path, f"dut.templates.{name}", f"no such file {rendered}")
