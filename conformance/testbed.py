@@ -106,7 +106,8 @@ class Testbed:
         _open_testbeds.add(self)
         try:
             self.lab.__enter__()
-            self.state_dir = STATE_ROOT / self.lab.tag.namespace("state")
+            # Unguessable and 0700, never an existing folder: nothing planted there can redirect what we write.
+            self.state_dir = Path(tempfile.mkdtemp(prefix=self.lab.tag.namespace("state") + "-", dir=STATE_ROOT))
             self._build()
         except BaseException:
             self.close()

@@ -27,6 +27,14 @@ def render_template(source: Path, values: dict[str, str]) -> str:
     return text
 
 
+def _write_private(path: Path, text: str) -> None:
+    """A new file only the owner can read: O_EXCL and O_NOFOLLOW refuse anything already there, a planted
+    symlink included."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+
+
 @dataclass(frozen=True)
 class Ending:
     """How the DUT's process ended before the suite stopped it: at capture-clock time `at`, with `status` as
@@ -65,13 +73,13 @@ class ProcessDut:
         self._stopping_at: float | None = None
 
     def _prepare(self) -> list[str]:
+        """Render the templates into the state folder. The folder is the testbed's own (mkdtemp: 0700, a name no one
+        can guess, never reused); each file is created new, 0600, and never through a symlink."""
         values = self.profile.placeholders(self.iface, self.state_dir, self.wiring)
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.state_dir.mkdir(mode=0o700, exist_ok=True)  # a composed run's relay gets a folder inside the testbed's
         for name, source in self.profile.templates.items():
-            target = self.state_dir / name
-            target.write_text(render_template(Path(source.format(**values)), values))
-            target.chmod(0o644)
-        (self.state_dir / "resolv.conf").write_text("# private to the DUT\n")
+            _write_private(self.state_dir / name, render_template(Path(source.format(**values)), values))
+        _write_private(self.state_dir / "resolv.conf", "# private to the DUT\n")
         return self.profile.arguments(values, self.wiring)
 
     def _enter(self) -> None:
@@ -94,7 +102,7 @@ class ProcessDut:
     def start(self) -> None:
         command = self._prepare()
         for index, _ in enumerate(self.profile.private_dirs):
-            (self.state_dir / f"private{index}").mkdir(exist_ok=True)
+            (self.state_dir / f"private{index}").mkdir(mode=0o700)
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                "DHCPV6_CONFORMANCE_STATE": str(self.state_dir), "LANG": "C"}
         log = open(self.log_path, "ab")
