@@ -53,6 +53,7 @@ def test_an_older_reference_changes_the_numbers_judged(tmp_path):
     ('stop_timeout = 1e12\n', "[dut.stop_timeout]"),
     ('stop_timeout = -1\n', "[dut.stop_timeout]"),
     ('stop_timeout = nan\n', "[dut.stop_timeout]"),
+    ('log_limit = 10\n', "[dut.log_limit]"),
     ('[timing]\nmin_t2 = 100000\n', "[timing.min_t2]"),
     ('[timing]\ntolerance = nan\n', "[timing.tolerance]"),
     ('[dut.templates]\n"a.conf" = "{fixtrues}/dhclient/dhclient6.conf"\n', "[dut.templates.a.conf]"),

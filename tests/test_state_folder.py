@@ -39,3 +39,19 @@ def test_a_planted_symlink_is_never_written_through(tmp_path):
         ProcessDut(_profile(tmp_path), "ns", "eth0", state, tmp_path / "dut.log")._prepare()
     assert victim.read_text() == "secret\n" and stat.S_IMODE(victim.stat().st_mode) == 0o600
     assert os.path.islink(state / "dut.conf")
+
+
+@pytest.mark.lab
+@pytest.mark.cost(15)
+def test_a_chatty_dut_log_stops_at_its_limit(tmp_path):
+    """A DUT writing 100 MB to its output: dut.log keeps log_limit bytes and says how much it cut; the DUT is not
+    blocked (its pipe is drained) and the case is judged as usual (ERROR here: it never sends a Solicit)."""
+    from conftest import run_cli
+    path = tmp_path / "chatty.toml"
+    path.write_text('[capabilities]\nia_na = true\n[dut]\nname = "chatty"\nrole = "client"\nattach = "process"\n'
+                    'log_limit = 65536\ncommand = ["sh", "-c", "head -c 100000000 /dev/zero; sleep 30", "{iface}"]\n'
+                    'stop_timeout = 1\n')
+    result = run_cli("run", "--profile", str(path), "--case", "C-PREF-255", "--report-dir", str(tmp_path / "r"))
+    log = next((tmp_path / "r").glob("*/C-PREF-255/dut.log"))
+    assert result.returncode == 3, result.stdout
+    assert log.stat().st_size < 65536 + 200 and b"99934464 more bytes of DUT output discarded" in log.read_bytes()

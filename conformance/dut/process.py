@@ -105,14 +105,27 @@ class ProcessDut:
             (self.state_dir / f"private{index}").mkdir(mode=0o700)
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                "DHCPV6_CONFORMANCE_STATE": str(self.state_dir), "LANG": "C"}
-        log = open(self.log_path, "ab")
-        try:
-            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                            preexec_fn=self._enter, env=env, cwd=self.state_dir)
-        finally:
-            log.close()
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, preexec_fn=self._enter, env=env, cwd=self.state_dir)
         self.started_at = time.time()
+        self._log_copier = threading.Thread(target=self._copy_log, args=(self.process.stdout,), name="dut-log",
+                                            daemon=True)
+        self._log_copier.start()
         threading.Thread(target=self._watch, name="dut-watch", daemon=True).start()
+
+    def _copy_log(self, pipe) -> None:
+        """The DUT's output into dut.log, up to the profile's log_limit; past it the pipe is still drained (a DUT
+        blocked on a full pipe would behave differently) and the log says how much was cut."""
+        limit, written, cut = self.profile.log_limit, 0, 0
+        with open(self.log_path, "ab") as log:
+            while chunk := pipe.read1(65536):
+                keep = chunk[:max(0, limit - written)]
+                log.write(keep)
+                written, cut = written + len(keep), cut + len(chunk) - len(keep)
+            if cut:
+                log.write(f"\n[dut.log cut at {limit} bytes: {cut} more bytes of DUT output discarded "
+                          "(profile key dut.log_limit)]\n".encode())
+        pipe.close()
 
     def _watch(self) -> None:
         """Note when the program ends: the moment a crash happened, for the verdict."""
@@ -135,11 +148,16 @@ class ProcessDut:
         return Ending(at, status)
 
     def stop(self) -> None:
-        """SIGTERM to the program's process group, SIGKILL after the profile's stop_timeout."""
+        """SIGTERM to the program's process group, SIGKILL after the profile's stop_timeout; then the last of its
+        output into dut.log."""
         if self.process is None:
             return
         if self._stopping_at is None and self.process.poll() is None:
             self._stopping_at = time.time()  # an ending after this is the suite's doing
+        self._end_group()
+        self._log_copier.join(timeout=2.0)
+
+    def _end_group(self) -> None:
         if self.process.poll() is not None:
             return
         for sig, wait in ((signal.SIGTERM, self.profile.stop_timeout), (signal.SIGKILL, 5.0)):

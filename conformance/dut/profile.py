@@ -21,7 +21,9 @@ CLIENT_SERVICES = ("ia_na", "ia_pd", "stateless")  # what a client asks for: a c
 LOWER_KEYS = frozenset({"lower", "lower_address"})  # one value per client-side interface of a relay
 DESTINATION_KEYS = frozenset({"destination"})       # one value per destination a relay forwards to
 DEFAULT_TOLERANCE = 0.05  # seconds of scheduling noise allowed around RFC windows (README: Timing)
-BOUNDS = {"timing.tolerance": (0.0, 0.5), "dut.stop_timeout": (0.1, 60.0), "timing.min_t2": (0, 600)}  # inclusive
+DEFAULT_LOG_LIMIT = 16 * 1024 * 1024  # bytes of DUT output kept in dut.log
+BOUNDS = {"timing.tolerance": (0.0, 0.5), "dut.stop_timeout": (0.1, 60.0), "timing.min_t2": (0, 600),
+          "dut.log_limit": (4096, 1 << 30)}  # inclusive
 
 
 class ProfileError(UsageError):
@@ -94,6 +96,7 @@ class Profile:
     templates: dict[str, str] = field(default_factory=dict)
     private_dirs: tuple[str, ...] = ()
     stop_timeout: float = 3.0
+    log_limit: int = DEFAULT_LOG_LIMIT
     capabilities: dict[str, bool] = field(default_factory=dict)
     timing: Timing = Timing()
     via: "Profile | None" = None  # a relay DUT between this client DUT and the servers (one composed run)
@@ -126,7 +129,7 @@ class Profile:
 
 _SCHEMA = {
     "dut": {"name": str, "role": str, "attach": str, "command": list, "templates": dict, "private_dirs": list,
-            "stop_timeout": (int, float)},
+            "stop_timeout": (int, float), "log_limit": int},
     "capabilities": {name: bool for name in CAPABILITIES},
     "timing": {"tolerance": (int, float), "min_t2": int, "rfc": str},
 }
@@ -177,7 +180,7 @@ def load(path: str | Path) -> Profile:
         raise ProfileError(path, "dut.private_dirs", "must be a list of absolute folder paths (strings)")
     tolerance = float(timing.get("tolerance", DEFAULT_TOLERANCE))
     for key, value in (("timing.tolerance", tolerance), ("dut.stop_timeout", dut.get("stop_timeout", 3.0)),
-                       ("timing.min_t2", timing.get("min_t2", 0))):
+                       ("timing.min_t2", timing.get("min_t2", 0)), ("dut.log_limit", dut.get("log_limit", 4096))):
         low, high = BOUNDS[key]
         if not low <= value <= high:  # NaN fails both comparisons
             raise ProfileError(path, key, f"{value} is outside {low}..{high}"
@@ -190,6 +193,7 @@ def load(path: str | Path) -> Profile:
                       command=tuple(command), templates=dict(dut.get("templates", {})),
                       private_dirs=tuple(dut.get("private_dirs", ())),
                       stop_timeout=float(dut.get("stop_timeout", 3.0)),
+                      log_limit=int(dut.get("log_limit", DEFAULT_LOG_LIMIT)),
                       capabilities={name: bool(data.get("capabilities", {}).get(name, False)) for name in CAPABILITIES},
                       timing=Timing(tolerance, int(timing.get("min_t2", 0)), rfc))
     _check_files(profile)
