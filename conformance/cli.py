@@ -3,13 +3,12 @@
 import argparse
 import os
 import shutil
-import signal
 import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from . import caseinfo
+from . import caseinfo, interrupts
 from .dut import profile as profiles
 from .errors import EnvironmentUnfit, UsageError
 from .servers import models
@@ -45,17 +44,6 @@ def _exit_status(results, strict: bool, pytest_status: int) -> int:
     return 0
 
 
-_HARNESS_PID = os.getpid()
-
-
-def _raise_interrupt(signum, frame):
-    """SIGTERM unwinds like Ctrl-C so every lab is torn down. pyroute2 forks helper children that inherit this
-    handler and are ended with SIGTERM: they must just exit, never unwind the harness's stack."""
-    if os.getpid() != _HARNESS_PID:
-        os._exit(0)
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def _prepared(args):
     """Validate a run's options (exit 2 before anything exists, 3 in an unfit environment) and install the signal
     handlers that make every lab come down."""
@@ -73,8 +61,7 @@ def _prepared(args):
     evidence.check_writable(Path(args.report_dir), "--report-dir", folder=True)
     if args.junit:
         evidence.check_writable(Path(args.junit), "--junit", folder=False)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored (`cmd &`)
+    interrupts.install()
     return profile
 
 

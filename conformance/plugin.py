@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from . import caseinfo
+from . import caseinfo, interrupts
 from .dut import profile as profiles
 from .errors import EnvironmentUnfit, UsageError
 from .lab import naming, netns
@@ -53,6 +53,7 @@ def pytest_configure(config):
             evidence.check_writable(Path(config.getoption("--dhcpv6-junit")), "--dhcpv6-junit", folder=False)
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
+    interrupts.install()  # plain pytest too: SIGTERM and SIGHUP tear the labs down like Ctrl-C
     naming.sweep()
     report_dir = Path(config.getoption("--report-dir"))
     config.stash[_KEY] = {"profile": profile, "selected": selected, "results": [],
@@ -199,6 +200,7 @@ def pytest_runtest_makereport(item, call):
         if so_far["outcome"] != before and so_far["outcome"] in (Outcome.FAIL, Outcome.ERROR) and report.passed:
             report.outcome, report.longrepr = "failed", so_far["message"]  # pytest's own summary shows it too
         state["results"].append(_result(item, info, state, so_far))
+        junit.write(state["junit"], state["profile"], state["results"], state["strict"])  # kept if the run is cut
     return report
 
 

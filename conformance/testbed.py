@@ -16,6 +16,7 @@ import pytest
 from scapy.layers.inet6 import ICMPv6ND_NS, IPv6
 from scapy.layers.l2 import Ether
 
+from . import interrupts
 from .dut.process import ProcessDut
 from .dut.profile import Profile
 from .lab import netns, probe
@@ -51,7 +52,10 @@ def _close_all_at_exit() -> None:
     if os.getpid() != _OWNER_PID:
         return
     for testbed in list(_open_testbeds):
-        testbed.close()
+        try:
+            testbed.close()
+        except KeyboardInterrupt:  # a signal deferred during that teardown: the process is ending anyway
+            pass
 
 
 atexit.register(_close_all_at_exit)
@@ -231,6 +235,10 @@ class Testbed:
         if self not in _open_testbeds or os.getpid() != _OWNER_PID:
             return
         _open_testbeds.discard(self)
+        with interrupts.teardown():
+            self._close()
+
+    def _close(self) -> None:
         try:
             for what, step in self._teardown_steps():
                 try:
