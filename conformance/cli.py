@@ -154,8 +154,13 @@ def cmd_doctor(args) -> int:
     problems = 0
     try:
         netns.require_capabilities()
-        with Lab() as lab:
+        print("ok      root with CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN")
+        lab = Lab()
+        try:
+            lab.__enter__()
             lab.add_host("doctor")
+        finally:
+            lab.destroy()  # also when creating it failed half-way: doctor leaves nothing behind
         print("ok      network namespaces, bridge and veth can be created")
     except (EnvironmentUnfit, OSError) as exc:
         print(f"FAILED  lab: {exc}")

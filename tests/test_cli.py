@@ -66,6 +66,20 @@ def test_without_root_it_is_an_environment_error():
 
 
 @pytest.mark.lab
+@pytest.mark.parametrize("command", [["doctor"], ["run", "--profile", PROFILE, "--case", "C-PREF-255"], ["cleanup"]])
+@pytest.mark.parametrize("capability", ["net_admin", "net_raw", "sys_admin"])
+def test_without_a_capability_it_says_which_and_creates_nothing(capability, command):
+    """Root in a container that dropped a capability: one clear line naming it, exit 3, no namespace made."""
+    import subprocess
+    import sys
+    run = subprocess.Popen(["setpriv", f"--bounding-set=-{capability}", sys.executable, "-m", "conformance.cli",
+                            *command], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output, _ = run.communicate(timeout=60)  # setpriv execs the harness: same pid
+    assert run.returncode == 3 and f"CAP_{capability.upper()}" in output and "Traceback" not in output, output
+    assert not [n for n in naming.ours() if n.startswith(f"{naming.PREFIX}-{run.pid}-")]
+
+
+@pytest.mark.lab
 def test_doctor_finds_the_lab_and_programs():
     result = run_cli("doctor")
     assert result.returncode == 0 and "network namespaces" in result.stdout and "dhclient" in result.stdout

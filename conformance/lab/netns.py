@@ -91,10 +91,27 @@ def remove(name: str) -> None:
         pass
 
 
+NEEDED_CAPABILITIES = {12: "CAP_NET_ADMIN (namespaces, veths, bridges)", 13: "CAP_NET_RAW (packet capture)",
+                       21: "CAP_SYS_ADMIN (setns, mounts for the DUT)"}  # bit numbers of linux/capability.h
+
+
+def effective_capabilities() -> int:
+    """The CapEff bit mask of this process (/proc/self/status): root without a capability cannot use it."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("CapEff:"))
+    return int(line.split()[1], 16)
+
+
 def require_capabilities() -> None:
-    """Refuse early, with a clear reason, where namespaces cannot be made (exit 3)."""
+    """Refuse early, with one clear line, where the lab cannot be made (exit 3): not root, a capability dropped
+    (a container's bounding set), no network namespaces."""
     if os.geteuid() != 0:
         raise EnvironmentUnfit("the lab needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN to create network namespaces); "
                                "run as root")
+    effective = effective_capabilities()
+    missing = [name for bit, name in NEEDED_CAPABILITIES.items() if not effective >> bit & 1]
+    if missing:
+        raise EnvironmentUnfit(f"root here lacks {', '.join(missing)}: run with them (for a container: "
+                               "--cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_ADMIN, or --privileged)")
     if not os.path.exists("/proc/thread-self/ns/net"):
         raise EnvironmentUnfit("this kernel has no network namespaces (/proc/thread-self/ns/net is missing)")
