@@ -1,13 +1,15 @@
 """A DUT that is a program: started in the DUT namespace with private state, its log kept, stopped for sure.
 
-The child enters the DUT's network namespace and private mount and UTS namespaces before exec. There it gets a fresh
-sysfs, an empty tmpfs on /run, and a bind mount of a per-case folder over /etc/resolv.conf and over every folder the
-profile lists under `private_dirs`, so no lease, DUID, pid file, resolver or hostname change reaches the host or the
-next case.
+It is started through the exec helper `conformance.dut.enter`, which enters the DUT's network namespace and private
+mount and UTS namespaces before exec. There it gets a fresh sysfs, an empty tmpfs on /run, and a bind mount of a
+per-case folder over /etc/resolv.conf and over every folder the profile lists under `private_dirs`, so no lease,
+DUID, pid file, resolver or hostname change reaches the host or the next case.
 """
+import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -16,7 +18,6 @@ from pathlib import Path
 from ..lab import netns
 from .profile import Profile, RelayWiring
 
-MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
 TEMPLATE_TOKENS = ("@IFACE@", "@STATE@", "@FIXTURES@")
 
 
@@ -82,31 +83,17 @@ class ProcessDut:
         _write_private(self.state_dir / "resolv.conf", "# private to the DUT\n")
         return self.profile.arguments(values, self.wiring)
 
-    def _enter(self) -> None:
-        """Runs in the child between fork and exec."""
-        with open(netns.path(self.namespace)) as target:
-            netns.setns(target.fileno(), netns.CLONE_NEWNET)
-        netns.unshare(netns.CLONE_NEWNS | netns.CLONE_NEWUTS)
-        netns.mount(None, "/", None, MS_REC | MS_PRIVATE)
-        # sysfs shows the network namespace of whoever mounted it: remount it, as `ip netns exec` does.
-        netns.umount("/sys")
-        netns.mount("sysfs", "/sys", "sysfs", 0)
-        if os.path.exists("/etc/resolv.conf"):
-            netns.mount(str(self.state_dir / "resolv.conf"), "/etc/resolv.conf", None, MS_BIND)
-        netns.mount("tmpfs", "/run", "tmpfs", 0)
-        for index, folder in enumerate(self.profile.private_dirs):
-            os.makedirs(folder, exist_ok=True)  # only ever needed under the private /run (profile validation)
-            netns.mount(str(self.state_dir / f"private{index}"), folder, None, MS_BIND)
-        os.setsid()
-
     def start(self) -> None:
         command = self._prepare()
         for index, _ in enumerate(self.profile.private_dirs):
             (self.state_dir / f"private{index}").mkdir(mode=0o700)
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                "DHCPV6_CONFORMANCE_STATE": str(self.state_dir), "LANG": "C"}
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, preexec_fn=self._enter, env=env, cwd=self.state_dir)
+        spec = json.dumps({"netns": netns.path(self.namespace), "state": str(self.state_dir),
+                           "private_dirs": list(self.profile.private_dirs)})
+        self.process = subprocess.Popen([sys.executable, "-m", "conformance.dut.enter", spec, "--", *command],
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        env=env, cwd=self.state_dir)
         self.started_at = time.time()
         self._log_copier = threading.Thread(target=self._copy_log, args=(self.process.stdout,), name="dut-log",
                                             daemon=True)

@@ -3,44 +3,15 @@
 setns() moves only the calling thread (LAB-NOTES), so `inside()` switches the current thread in and back out, and
 anything opened meanwhile (sockets, netlink handles) stays bound to that namespace for its lifetime.
 """
-import ctypes
 import os
 from contextlib import contextmanager
 
 from pyroute2 import netns as _netns
 
 from ..errors import EnvironmentUnfit
+from .syscalls import CLONE_NEWNET, setns
 
-CLONE_NEWNET = 0x40000000
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUTS = 0x04000000
 NETNS_DIR = "/var/run/netns"
-
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def setns(fd: int, nstype: int) -> None:
-    _check(_libc.setns(fd, nstype), "setns")
-
-
-def unshare(flags: int) -> None:
-    _check(_libc.unshare(flags), "unshare")
-
-
-def mount(source: str | None, target: str, fstype: str | None, flags: int) -> None:
-    enc = lambda s: s.encode() if s is not None else None  # noqa: E731
-    _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), None), f"mount {target}")
-
-
-def umount(target: str) -> None:
-    MNT_DETACH = 2
-    _check(_libc.umount2(target.encode(), MNT_DETACH), f"umount {target}")
 
 
 def path(name: str) -> str:
