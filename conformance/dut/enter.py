@@ -4,8 +4,8 @@ A program of its own rather than a preexec_fn: the harness has capture and serve
 documents code between fork and exec in a threaded process as unsafe (it can deadlock on a lock another thread
 held). Here, in a fresh single-threaded interpreter, the steps are:
 - enter the DUT's network namespace; unshare mount and UTS namespaces;
-- make every mount private, first binding / onto itself where / is not a mount point (a chroot, some containers), so
-  that nothing mounted here propagates to the host;
+- make every mount private, so that nothing mounted here propagates to the host (this needs / to be a mount point,
+  which the harness's environment check makes sure of);
 - mount a fresh sysfs (it shows the namespace of whoever mounts it, as `ip netns exec` does), an empty tmpfs on /run,
   the case's resolv.conf over /etc/resolv.conf and a private folder over each of the profile's private_dirs;
 - start a new session, change to the state folder, and exec the program.
@@ -13,7 +13,6 @@ Any failure is one line on stderr (the DUT's log) and exit status 121, before th
 
 SPEC is JSON: {"netns": path, "state": folder, "private_dirs": [...]}.
 """
-import errno
 import json
 import os
 import sys
@@ -24,21 +23,12 @@ from ..lab.syscalls import (CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWUTS, MS_BIND, MS
 FAILED = 121  # the exit status of a box that could not be made (the program never ran)
 
 
-def _private_root() -> None:
-    try:
-        mount(None, "/", None, MS_REC | MS_PRIVATE)
-    except OSError as exc:
-        if exc.errno != errno.EINVAL:  # EINVAL: / is not a mount point
-            raise
-        mount("/", "/", None, MS_BIND | MS_REC)
-        mount(None, "/", None, MS_REC | MS_PRIVATE)
-
-
 def enter(spec: dict) -> None:
     with open(spec["netns"]) as target:
         setns(target.fileno(), CLONE_NEWNET)
     unshare(CLONE_NEWNS | CLONE_NEWUTS)
-    _private_root()
+    mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here reaches the host (/ is a mount point:
+    # the environment check refuses to run where it is not)
     umount("/sys")
     mount("sysfs", "/sys", "sysfs", 0)
     if os.path.exists("/etc/resolv.conf"):

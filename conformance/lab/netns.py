@@ -73,12 +73,22 @@ def effective_capabilities() -> int:
     return int(line.split()[1], 16)
 
 
+def root_is_a_mount_point() -> bool:
+    """Whether this process's / is a mount point (/proc/self/mountinfo lists only mounts reachable from it)."""
+    with open("/proc/self/mountinfo") as mounts:
+        return any(line.split()[4] == "/" for line in mounts)
+
+
 def require_capabilities() -> None:
     """Refuse early, with one clear line, where the lab cannot be made (exit 3): not root, a capability dropped
     (a container's bounding set), no network namespaces."""
     if os.geteuid() != 0:
         raise EnvironmentUnfit("the lab needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN to create network namespaces); "
                                "run as root")
+    if not root_is_a_mount_point():
+        raise EnvironmentUnfit("/ is not a mount point here (a chroot?), so the DUT's private mounts cannot be kept "
+                               "from the host: enter the chroot through a bind mount of its folder onto itself "
+                               "(mount --bind DIR DIR)")
     effective = effective_capabilities()
     missing = [name for bit, name in NEEDED_CAPABILITIES.items() if not effective >> bit & 1]
     if missing:
