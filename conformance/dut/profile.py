@@ -24,6 +24,8 @@ DEFAULT_TOLERANCE = 0.05  # seconds of scheduling noise allowed around RFC windo
 DEFAULT_LOG_LIMIT = 16 * 1024 * 1024  # bytes of DUT output kept in dut.log
 BOUNDS = {"timing.tolerance": (0.0, 0.5), "dut.stop_timeout": (0.1, 60.0), "timing.min_t2": (0, 600),
           "dut.log_limit": (4096, 1 << 30)}  # inclusive
+UNITS = {"timing.tolerance": "seconds", "dut.stop_timeout": "seconds", "timing.min_t2": "seconds (T2)",
+         "dut.log_limit": "bytes"}
 
 
 class ProfileError(UsageError):
@@ -183,8 +185,7 @@ def load(path: str | Path) -> Profile:
                        ("timing.min_t2", timing.get("min_t2", 0)), ("dut.log_limit", dut.get("log_limit", 4096))):
         low, high = BOUNDS[key]
         if not low <= value <= high:  # NaN fails both comparisons
-            raise ProfileError(path, key, f"{value} is outside {low}..{high}"
-                                          + (" seconds" if key != "timing.min_t2" else " seconds (T2)"))
+            raise ProfileError(path, key, f"{value} is outside {low}..{high} {UNITS[key]}")
     rfc = timing.get("rfc", "9915")
     if rfc not in REFERENCES:
         raise ProfileError(path, "timing.rfc", f"{rfc!r} is not a reference the suite knows; use one of "
