@@ -166,3 +166,29 @@ def test_cleanup_leaves_live_runs_alone():
         assert tag.namespace("live") in naming.ours()
     finally:
         netns.remove(tag.namespace("live"))
+
+
+def test_a_reused_pid_does_not_keep_a_dead_runs_lab_alive():
+    """Names carry the harness pid; the owner record holds that process's start time. A lab whose pid now belongs to
+    another process (here pid 1, recorded with a start time it does not have) is swept; one whose record matches
+    a running process is left alone."""
+    reused, live = RunTag(pid=1, seq=9999), RunTag(pid=os.getpid(), seq=9998)
+    naming.OWNERS.mkdir(mode=0o700, exist_ok=True)
+    record = naming.OWNERS / "1"
+    before = record.read_text() if record.exists() else None
+    record.write_text("123")  # pid 1 started at boot, not at tick 123
+    naming.claim()
+    netns.create(reused.namespace("x"))
+    netns.create(live.namespace("x"))
+    try:
+        result = run_cli("cleanup")
+        assert reused.namespace("x") in result.stdout and reused.namespace("x") not in naming.ours()
+        assert live.namespace("x") in naming.ours()
+    finally:
+        for tag in (reused, live):
+            if tag.namespace("x") in naming.ours():
+                netns.remove(tag.namespace("x"))
+        if before is None:
+            record.unlink(missing_ok=True)
+        else:
+            record.write_text(before)

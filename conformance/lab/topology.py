@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from pyroute2 import NetNS
 
-from . import netns
+from . import naming, netns
 from .naming import RunTag
 
 SWITCH = "sw"
@@ -66,6 +66,7 @@ class Lab:
 
     # lifecycle ------------------------------------------------------------------------------------------------
     def __enter__(self) -> "Lab":
+        naming.claim()
         self._create_namespace(self.switch)
         return self
 
