@@ -124,6 +124,11 @@ def test_a_signal_burst_during_teardown_loses_no_evidence(tmp_path):
     written and the lab is gone."""
     run = _start_run_in_background(tmp_path)
     _wait_for_dut(run.pid)
+    # A namespace can hold pyroute2's helper processes before the DUT starts: wait for the DUT's own log.
+    deadline = time.monotonic() + 15
+    while not list(tmp_path.glob("*/C-SOL-RT/dut.log")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
     for _ in range(11):
         run.send_signal(signal.SIGTERM)
         time.sleep(0.02)
