@@ -5,7 +5,6 @@ import os
 import shutil
 import sys
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 from . import caseinfo, interrupts
@@ -33,7 +32,7 @@ class _Collector:
 
 def _exit_status(results, strict: bool, pytest_status: int) -> int:
     outcomes = {r.outcome for r in results}
-    if Outcome.FAIL in outcomes or (strict and Outcome.WARN in outcomes):
+    if outcomes & {Outcome.FAIL, Outcome.INTERMITTENT} or (strict and Outcome.WARN in outcomes):
         return 1
     if Outcome.ERROR in outcomes:
         return 3
@@ -125,9 +124,7 @@ def cmd_soak(args) -> int:
     for result in results:
         print(f"{result.outcome.value:12} {result.case_id:20} {result.message.splitlines()[0]}")
     print(f"soak: {Path(args.report_dir) / 'soak.txt'}")
-    outcomes = {r.outcome for r in results}
-    return _exit_status([replace(r, outcome=Outcome.FAIL) if r.outcome == Outcome.INTERMITTENT else r
-                         for r in results], args.strict, 0) if outcomes else 3
+    return _exit_status(results, args.strict, 0) if results else 3
 
 
 def cmd_list(args) -> int:

@@ -220,13 +220,6 @@ def _result(item, info, state, so_far) -> CaseResult:
     return result
 
 
-def pytest_sessionfinish(session):
-    state = _state(session.config)
-    if state is None or not state["results"]:
-        return
-    junit.write(state["junit"], state["profile"], state["results"], state["strict"])
-
-
 def pytest_terminal_summary(terminalreporter, config):
     state = _state(config)
     if state is None or not state["results"]:

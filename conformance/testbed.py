@@ -31,7 +31,7 @@ from .servers.fake_server import FakeServer
 from .servers.models import Model
 from .servers.pool import AddressPool, PrefixPool
 from .servers.script import Lifetimes, ServerScript
-from .verdict import server_named
+from .verdict import server_for, server_named
 from .wire.constants import MESSAGE_NAMES, REPLY, REQUEST, SOLICIT
 from .wire.frame import Message
 from .wire.timing import Params, first_rt_window, next_rt_window
@@ -174,23 +174,27 @@ class Testbed:
             return sentence, ending.crashed and spoke is not None
         return None
 
-    def ended_before(self, moment: float) -> str | None:
-        """A sentence saying how a DUT ended before capture-clock time `moment`, or None if all ran until then."""
+    def _ended_before(self, moment: float):
+        """(a sentence saying how, the Ending) for the first DUT that ended before capture-clock time `moment`."""
         origin = self.timeline.origin or moment
         for what, dut, _ in self.duts():
             ending = dut.ending()
             if ending is not None and ending.at < moment:
-                return f"{what} {ending} at +{ending.at - origin:.3f} s, before +{moment - origin:.3f} s"
-        return None
+                return f"{what} {ending} at +{ending.at - origin:.3f} s, before +{moment - origin:.3f} s", ending
+        return None, None
+
+    def ended_before(self, moment: float) -> str | None:
+        """A sentence saying how a DUT ended before capture-clock time `moment`, or None if all ran until then."""
+        return self._ended_before(moment)[0]
 
     def require_running(self, until: float, watched: str, exit_allowed: str | None = None) -> None:
         """A verdict that something did not happen until `until` rests on a DUT that was running: a DUT that
         ended before then makes it vacuous. SKIP when the RFC lets the DUT end there (`exit_allowed` says why),
         ERROR otherwise; a crash becomes the DUT's FAIL at teardown (plugin)."""
-        sentence = self.ended_before(until)
+        sentence, ending = self._ended_before(until)
         if sentence is None:
             return
-        if exit_allowed and not any(d.ending().crashed for _, d, _ in self.duts() if d.ending()):
+        if exit_allowed and not ending.crashed:
             pytest.skip(f"not judged: {sentence}, the end of the window watched for {watched}; {exit_allowed}")
         raise HarnessError(f"not judged: {sentence}, the end of the window watched for {watched}; a DUT that is "
                            "not running shows nothing of what the case asks")
@@ -200,7 +204,7 @@ class Testbed:
         time.sleep(max(0.0, moment - time.time()))
 
     def server_named_by(self, message: Message) -> FakeServer | None:
-        return next((s for s in self.servers if s.duid == message.server_id), None)
+        return server_for(message, self.servers)
 
     def named(self, message: Message) -> str:
         return server_named(message, self.servers)

@@ -43,9 +43,14 @@ def ambiguous(condition_all: bool, condition_one: bool, requirement: str, readin
     require(condition_one, quoted + "; only the stricter reading forbids this", expected, actual, Level.SHOULD)
 
 
+def server_for(message: Message, servers):
+    """The lab server whose DUID `message`'s Server ID carries, or None."""
+    return next((s for s in servers if s.duid == message.server_id), None)
+
+
 def server_named(message: Message, servers) -> str:
     """The lab server `message`'s Server ID names, as a lab engineer reads it: "s2 (preference 200)"."""
-    server = next((s for s in servers if s.duid == message.server_id), None)
+    server = server_for(message, servers)
     if server is not None:
         return server.described
     return f"an unknown server ({message.server_id.hex()})" if message.server_id else "no Server ID"

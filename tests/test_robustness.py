@@ -4,7 +4,6 @@ dissectors on valid messages, and live components under malformed input and thei
 import random
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -88,7 +88,7 @@ class ProcessDut:
         for index, _ in enumerate(self.profile.private_dirs):
             (self.state_dir / f"private{index}").mkdir(mode=0o700)
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-               "DHCPV6_CONFORMANCE_STATE": str(self.state_dir), "LANG": "C"}
+               "LANG": "C"}
         spec = json.dumps({"netns": netns.path(self.namespace), "state": str(self.state_dir),
                            "private_dirs": list(self.profile.private_dirs)})
         self.process = subprocess.Popen([sys.executable, "-m", "conformance.dut.enter", spec, "--", *command],

@@ -10,7 +10,7 @@ from conformance.caseinfo import MUST, SHOULD, case
 from conformance.retransmission import require_series
 from conformance.testbed import CAPTURE_SLACK
 from conformance.verdict import observed, precondition, require, require_in, require_server, seconds
-from conformance.wire.constants import ADVERTISE, REQUEST, SOLICIT
+from conformance.wire.constants import ADVERTISE, REQUEST
 from conformance.wire.timing import RFC9915, Window, first_rt_window
 
 pytestmark = pytest.mark.behind_relay  # the same verdicts hold for a client whose servers sit behind a relay
