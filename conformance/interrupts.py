@@ -1,6 +1,6 @@
 """How a run ends on a signal: SIGINT, SIGTERM and SIGHUP (a closed terminal) all unwind like Ctrl-C, so every lab
-is torn down and the verdicts so far are written; a signal that comes while a testbed is being torn down waits until
-the teardown is over, so the evidence survives a burst of them, and signals after the first only wait for the run to
+is torn down and the verdicts so far are written; a signal that comes while a testbed is being built or torn down
+waits until that is over, so the evidence survives a burst of them, and signals after the first only wait for the run to
 end (SIGKILL still ends it at once; the next run or `cleanup` sweeps what it leaves).
 
 Installed explicitly in both entry points (the command line and plain pytest): a shell that starts the harness in
@@ -12,8 +12,8 @@ from contextlib import contextmanager
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _HARNESS_PID = os.getpid()
-_deferred: list[int] = []  # signals that arrived during a teardown
-_tearing_down = 0
+_deferred: list[int] = []  # signals that arrived while a lab was being built or torn down
+_deferring = 0
 _interrupted = False  # one interrupt ends the run; later signals only wait for it to finish (SIGKILL still works)
 
 
@@ -25,7 +25,7 @@ def _interrupt(signum, frame):
         os._exit(0)
     if _interrupted:
         return
-    if _tearing_down:
+    if _deferring:
         _deferred.append(signum)
         return
     _interrupted = True
@@ -40,15 +40,16 @@ def install() -> None:
 
 
 @contextmanager
-def teardown():
-    """Signals wait while the block runs; the first of them is raised when it is over."""
-    global _tearing_down, _interrupted
-    _tearing_down += 1
+def deferred():
+    """Signals wait while the block runs (building or tearing down a lab); the first of them is raised when it is
+    over."""
+    global _deferring, _interrupted
+    _deferring += 1
     try:
         yield
     finally:
-        _tearing_down -= 1
-        if not _tearing_down and _deferred and os.getpid() == _HARNESS_PID:
+        _deferring -= 1
+        if not _deferring and _deferred and os.getpid() == _HARNESS_PID:
             signum = _deferred[0]
             _deferred.clear()
             if signal.getsignal(signum) is _interrupt and not _interrupted:

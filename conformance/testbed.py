@@ -109,10 +109,13 @@ class Testbed:
         self.teardown_errors: list[str] = []
         _open_testbeds.add(self)
         try:
-            self.lab.__enter__()
-            # Unguessable and 0700, never an existing folder: nothing planted there can redirect what we write.
-            self.state_dir = Path(tempfile.mkdtemp(prefix=self.lab.tag.namespace("state") + "-", dir=STATE_ROOT))
-            self._build()
+            # A signal waits until the lab is built: interrupted inside a netlink call, pyroute2 can be left
+            # waiting on its helper, and the teardown after it would hang.
+            with interrupts.deferred():
+                self.lab.__enter__()
+                # Unguessable and 0700, never an existing folder: nothing planted there can redirect what we write.
+                self.state_dir = Path(tempfile.mkdtemp(prefix=self.lab.tag.namespace("state") + "-", dir=STATE_ROOT))
+                self._build()
         except BaseException:
             self.close()
             raise
@@ -239,7 +242,7 @@ class Testbed:
         if self not in _open_testbeds or os.getpid() != _OWNER_PID:
             return
         _open_testbeds.discard(self)
-        with interrupts.teardown():
+        with interrupts.deferred():
             self._close()
 
     def _close(self) -> None:
