@@ -1,21 +1,25 @@
-"""A DUT that is a program: started in the DUT namespace with private state, its log kept, stopped for sure.
+"""A DUT that is a program: started in its box, its log and the files it wrote kept, stopped for sure.
 
-It is started through the exec helper `conformance.dut.enter`, which enters the DUT's network namespace and private
-mount and UTS namespaces before exec. There it gets a fresh sysfs, an empty tmpfs on /run, and a bind mount of a
-per-case folder over /etc/resolv.conf and over every folder the profile lists under `private_dirs`, so no lease,
-DUID, pid file, resolver or hostname change reaches the host or the next case.
+It is started through the exec helper `conformance.dut.enter`, which puts it in the DUT's network namespace and in
+mount, UTS and PID namespaces of its own, with reduced capabilities (dut/enter.py, dut/box.py): the host is
+read-only to it, what it writes lands in a size-limited box that is kept as evidence, and every process it starts
+ends with it. No lease, DUID, pid file, resolver or hostname change reaches the host or the next case.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..lab import netns
+from ..lab.syscalls import CAPABILITY_NUMBERS
+from . import box
 from .profile import Profile, RelayWiring
 
 TEMPLATE_TOKENS = ("@IFACE@", "@STATE@", "@FIXTURES@")
@@ -80,17 +84,21 @@ class ProcessDut:
         self.state_dir.mkdir(mode=0o700, exist_ok=True)  # a composed run's relay gets a folder inside the testbed's
         for name, source in self.profile.templates.items():
             _write_private(self.state_dir / name, render_template(Path(source.format(**values)), values))
-        _write_private(self.state_dir / "resolv.conf", "# private to the DUT\n")
+        (self.state_dir / "box").mkdir(mode=0o700)  # the box's mount point: the host is read-only from there on
         return self.profile.arguments(values, self.wiring)
+
+    @property
+    def files_path(self) -> Path:
+        """Where the evidence keeps the files the DUT wrote (dut-files.tar beside dut.log)."""
+        return self.log_path.with_name(self.log_path.stem + "-files.tar")
 
     def start(self) -> None:
         command = self._prepare()
-        for index, _ in enumerate(self.profile.private_dirs):
-            (self.state_dir / f"private{index}").mkdir(mode=0o700)
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                "LANG": "C"}
         spec = json.dumps({"netns": netns.path(self.namespace), "state": str(self.state_dir),
-                           "private_dirs": list(self.profile.private_dirs)})
+                           "private_dirs": list(self.profile.private_dirs), "files_limit": self.profile.files_limit,
+                           "capabilities": sorted(CAPABILITY_NUMBERS[name] for name in self.profile.privileges)})
         self.process = subprocess.Popen([sys.executable, "-m", "conformance.dut.enter", spec, "--", *command],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         env=env, cwd=self.state_dir)
@@ -135,25 +143,52 @@ class ProcessDut:
         return Ending(at, status)
 
     def stop(self) -> None:
-        """SIGTERM to the program's process group, SIGKILL after the profile's stop_timeout; then the last of its
-        output into dut.log."""
+        """SIGTERM (which the box's init passes to the program), SIGKILL to the box's init after the profile's
+        stop_timeout, SIGKILL to all of it if even that does not end it; then the last of its output into dut.log
+        and the files it wrote into the evidence."""
         if self.process is None:
             return
         if self._stopping_at is None and self.process.poll() is None:
             self._stopping_at = time.time()  # an ending after this is the suite's doing
-        self._end_group()
+        self._end()
         self._log_copier.join(timeout=2.0)
+        self._keep_files()
 
-    def _end_group(self) -> None:
-        if self.process.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, self.profile.stop_timeout), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
+    def _end(self) -> None:
+        for sig, whom, wait in ((signal.SIGTERM, self._group, self.profile.stop_timeout),
+                                (signal.SIGKILL, self._init, 5.0), (signal.SIGKILL, self._group, 5.0)):
+            if self.process.poll() is not None:
                 return
+            whom(sig)
             try:
                 self.process.wait(timeout=wait)
                 return
             except subprocess.TimeoutExpired:
                 continue
+
+    def _group(self, sig: int) -> None:
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def _init(self, sig: int) -> None:
+        """The box's init (the keeper's child): killing it ends every process of the DUT, and the keeper still
+        keeps the files they wrote."""
+        try:
+            with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as children:
+                for pid in children.read().split():
+                    os.kill(int(pid), sig)
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+
+    def _keep_files(self) -> None:
+        """dut-files.tar into the evidence with a listing beside it (dut-files.txt), or a line saying why not."""
+        kept = self.state_dir / box.FILES
+        listing = self.files_path.with_suffix(".txt")
+        if not kept.is_file():
+            listing.write_text("the files the DUT wrote were not kept: its box was killed (see the log)\n")
+            return
+        shutil.move(kept, self.files_path)
+        with tarfile.open(self.files_path) as tar:
+            listing.write_text(box.describe(tar.getmembers()))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import UsageError
+from ..lab.syscalls import CAPABILITY_NUMBERS
 from ..wire.timing import REFERENCES
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -21,11 +22,23 @@ CLIENT_SERVICES = ("ia_na", "ia_pd", "stateless")  # what a client asks for: a c
 LOWER_KEYS = frozenset({"lower", "lower_address"})  # one value per client-side interface of a relay
 DESTINATION_KEYS = frozenset({"destination"})       # one value per destination a relay forwards to
 DEFAULT_TOLERANCE = 0.05  # seconds of scheduling noise allowed around RFC windows (README: Timing)
-DEFAULT_LOG_LIMIT = 16 * 1024 * 1024  # bytes of DUT output kept in dut.log
+DEFAULT_LOG_LIMIT = 16 * 1024 * 1024      # bytes of DUT output kept in dut.log
+DEFAULT_FILES_LIMIT = 64 * 1024 * 1024    # bytes the DUT may write in its box (a tmpfs: README, The DUT's box)
+DEFAULT_CAPTURE_LIMIT = 256 * 1024 * 1024  # bytes of frames kept for a case's pcap files
 BOUNDS = {"timing.tolerance": (0.0, 0.5), "dut.stop_timeout": (0.1, 60.0), "timing.min_t2": (0, 600),
-          "dut.log_limit": (4096, 1 << 30)}  # inclusive
+          "dut.log_limit": (4096, 1 << 30), "dut.files_limit": (1 << 20, 1 << 32),
+          "dut.capture_limit": (1 << 20, 1 << 34)}  # inclusive
 UNITS = {"timing.tolerance": "seconds", "dut.stop_timeout": "seconds", "timing.min_t2": "seconds (T2)",
-         "dut.log_limit": "bytes"}
+         "dut.log_limit": "bytes", "dut.files_limit": "bytes", "dut.capture_limit": "bytes"}
+DEFAULTS = {"timing.tolerance": DEFAULT_TOLERANCE, "dut.stop_timeout": 3.0, "timing.min_t2": 0,
+            "dut.log_limit": DEFAULT_LOG_LIMIT, "dut.files_limit": DEFAULT_FILES_LIMIT,
+            "dut.capture_limit": DEFAULT_CAPTURE_LIMIT}
+# What a DHCP client or relay (and its scripts) needs as root: a container engine's default set without MKNOD and
+# SETFCAP, with the network ones. Not SYS_ADMIN (no mounts, no entering other namespaces), not SYS_PTRACE.
+DUT_PRIVILEGES = ("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
+                  "CAP_SETUID", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN",
+                  "CAP_NET_RAW", "CAP_SYS_CHROOT", "CAP_AUDIT_WRITE")
+WRITABLE = ("/etc/", "/var/", "/run/", "/tmp/")  # where a DUT may write, and so where private_dirs may be made
 
 
 class ProfileError(UsageError):
@@ -99,6 +112,9 @@ class Profile:
     private_dirs: tuple[str, ...] = ()
     stop_timeout: float = 3.0
     log_limit: int = DEFAULT_LOG_LIMIT
+    files_limit: int = DEFAULT_FILES_LIMIT
+    capture_limit: int = DEFAULT_CAPTURE_LIMIT
+    privileges: tuple[str, ...] = DUT_PRIVILEGES  # the capabilities the DUT keeps ([dut] privileges adds to them)
     capabilities: dict[str, bool] = field(default_factory=dict)
     timing: Timing = Timing()
     via: "Profile | None" = None  # a relay DUT between this client DUT and the servers (one composed run)
@@ -131,7 +147,8 @@ class Profile:
 
 _SCHEMA = {
     "dut": {"name": str, "role": str, "attach": str, "command": list, "templates": dict, "private_dirs": list,
-            "stop_timeout": (int, float), "log_limit": int},
+            "stop_timeout": (int, float), "log_limit": int, "files_limit": int, "capture_limit": int,
+            "privileges": list},
     "capabilities": {name: bool for name in CAPABILITIES},
     "timing": {"tolerance": (int, float), "min_t2": int, "rfc": str},
 }
@@ -180,12 +197,16 @@ def load(path: str | Path) -> Profile:
         raise ProfileError(path, "dut.templates", "values must be file paths (strings)")
     if not all(isinstance(v, str) for v in dut.get("private_dirs", [])):
         raise ProfileError(path, "dut.private_dirs", "must be a list of absolute folder paths (strings)")
-    tolerance = float(timing.get("tolerance", DEFAULT_TOLERANCE))
-    for key, value in (("timing.tolerance", tolerance), ("dut.stop_timeout", dut.get("stop_timeout", 3.0)),
-                       ("timing.min_t2", timing.get("min_t2", 0)), ("dut.log_limit", dut.get("log_limit", 4096))):
-        low, high = BOUNDS[key]
-        if not low <= value <= high:  # NaN fails both comparisons
-            raise ProfileError(path, key, f"{value} is outside {low}..{high} {UNITS[key]}")
+    unknown = [name for name in dut.get("privileges", []) if not isinstance(name, str) or name not in CAPABILITY_NUMBERS]
+    if unknown:
+        raise ProfileError(path, "dut.privileges", f"{unknown[0]!r} is not a Linux capability name "
+                                                   "(CAP_NET_ADMIN, CAP_SYS_ADMIN, ...)")
+    value = {}
+    for key, (low, high) in BOUNDS.items():
+        section, name = key.split(".")
+        value[key] = data.get(section, {}).get(name, DEFAULTS[key])
+        if not low <= value[key] <= high:  # NaN fails both comparisons
+            raise ProfileError(path, key, f"{value[key]} is outside {low}..{high} {UNITS[key]}")
     rfc = timing.get("rfc", "9915")
     if rfc not in REFERENCES:
         raise ProfileError(path, "timing.rfc", f"{rfc!r} is not a reference the suite knows; use one of "
@@ -193,10 +214,11 @@ def load(path: str | Path) -> Profile:
     profile = Profile(path=path.resolve(), name=dut["name"], role=dut["role"], attach=dut["attach"],
                       command=tuple(command), templates=dict(dut.get("templates", {})),
                       private_dirs=tuple(dut.get("private_dirs", ())),
-                      stop_timeout=float(dut.get("stop_timeout", 3.0)),
-                      log_limit=int(dut.get("log_limit", DEFAULT_LOG_LIMIT)),
+                      stop_timeout=float(value["dut.stop_timeout"]), log_limit=value["dut.log_limit"],
+                      files_limit=value["dut.files_limit"], capture_limit=value["dut.capture_limit"],
+                      privileges=tuple(dict.fromkeys(DUT_PRIVILEGES + tuple(dut.get("privileges", ())))),
                       capabilities={name: bool(data.get("capabilities", {}).get(name, False)) for name in CAPABILITIES},
-                      timing=Timing(tolerance, int(timing.get("min_t2", 0)), rfc))
+                      timing=Timing(float(value["timing.tolerance"]), value["timing.min_t2"], rfc))
     _check_files(profile)
     if profile.role == "client" and not any(profile.capabilities[name] for name in CLIENT_SERVICES):
         raise ProfileError(path, "capabilities", f"a client profile declares at least one of "
@@ -260,10 +282,11 @@ def _check_files(profile: Profile) -> None:
     if shutil.which(program) is None:
         raise ProfileError(profile.path, "dut.command", f"program {program!r} not found (is its package installed?)")
     for folder in profile.private_dirs:
-        if not folder.startswith("/") or not (folder.startswith("/run/") or Path(folder).is_dir()):
+        if not folder.startswith("/") or ".." in folder.split("/") or not (
+                folder.startswith(WRITABLE) or Path(folder).is_dir()):
             raise ProfileError(profile.path, "dut.private_dirs",
-                               f"{folder!r} must be an absolute path to an existing folder, or lie under /run "
-                               "(which the DUT gets empty and private)")
+                               f"{folder!r} must be an absolute path under {', '.join(WRITABLE)} (where the DUT "
+                               "writes to its own copies) or to an existing folder")
     for name, source in profile.templates.items():
         if "/" in name or "\0" in name or name in ("", ".", ".."):
             raise ProfileError(profile.path, f"dut.templates.{name}", "must be a plain file name")
