@@ -124,7 +124,7 @@ class Testbed:
         raise NotImplementedError
 
     def capture(self, namespace: str, iface: str, link: str = "lan") -> Capture:
-        capture = Capture(namespace, iface, self.timeline, link, CAPTURE_BUFFER)
+        capture = Capture(namespace, iface, self.timeline, link, CAPTURE_BUFFER, self.profile.capture_limit)
         self.captures.append(capture)
         return capture
 

@@ -33,3 +33,17 @@ def test_the_default_buffer_holds_the_same_burst(tmp_path):
     result, junit, evidence = _judge(tmp_path, {})
     assert (junit["outcome"], junit["capture_drops"]) == ("PASS", "0"), result.stdout
     assert " 0 dropped by the kernel" in (evidence / "capture.txt").read_text()
+
+
+def test_a_capture_stops_keeping_frames_at_its_limit(tmp_path):
+    """A burst past dut.capture_limit: the pcap stops growing at the limit, the account says how much was not kept,
+    and the case is still judged from every frame."""
+    profile = control_profile(tmp_path, "none", "na", "--burst", "6000")
+    profile.write_text(profile.read_text().replace("stop_timeout = 2", "stop_timeout = 2\ncapture_limit = 1048576"))
+    junit = tmp_path / "junit.xml"
+    result = run_cli("run", "--profile", str(profile), "--case", "C-PREF-WAIT", "--report-dir",
+                     str(tmp_path / "reports"), "--junit", str(junit))
+    evidence = next((tmp_path / "reports").glob("*/C-PREF-WAIT"))
+    assert junit_outcomes(junit)["C-PREF-WAIT"]["outcome"] == "PASS", result.stdout
+    assert "pcap cut at 1048576 bytes" in (evidence / "capture.txt").read_text()
+    assert (evidence / "capture.pcap").stat().st_size < 1048576 + 6000 * 16 + 64

@@ -4,9 +4,9 @@ Built by the exec helper (dut/enter.py) after it has entered the DUT's network n
 and PID namespaces:
 - every mount the host has is made read-only here (per-mount flags of this namespace's copies: the host's own
   mounts are untouched);
-- a tmpfs of the profile's `files_limit` holds everything the DUT may write: the upper layers of overlays on /etc
-  and /var (the DUT sees the host's files and changes only its copies), an empty /run, an empty /tmp, a copy of the
-  state folder the harness rendered (mounted at the state folder's path) and each of the profile's private_dirs;
+- a tmpfs of the profile's `files_limit` holds everything the DUT may write: the upper layers of overlays on /etc,
+  /var and /tmp (the DUT sees the host's files and changes only its copies), an empty /run, a copy of the state
+  folder the harness rendered (mounted at the state folder's path) and each of the profile's private_dirs;
 - a small /dev with the usual character devices, a read-only sysfs of the DUT's network namespace, and (mounted by
   the namespace's init) a /proc of its PID namespace whose kernel knobs are read-only except /proc/sys/net.
 When the DUT has ended, `keep_files` writes the box into the host's state folder as dut-files.tar: the files the
@@ -20,8 +20,8 @@ from ..lab.syscalls import (CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUT
                             MS_NODIRATIME, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_RELATIME,
                             MS_REMOUNT, MS_STRICTATIME, mount, setns, umount, unshare)
 
-OVERLAID = ("/etc", "/var")  # the DUT sees the host's files here and writes only to its own copies
-EMPTY = ("/run", "/tmp")     # the DUT gets these empty
+OVERLAID = ("/etc", "/var", "/tmp")  # the DUT sees the host's files here and writes only to its own copies
+EMPTY = ("/run",)                    # the DUT gets these empty
 PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs")  # kernel-wide knobs; /proc/sys/net is the DUT's own
 DEVICES = {"null": (1, 3), "zero": (1, 5), "full": (1, 7), "random": (1, 8), "urandom": (1, 9), "tty": (5, 0)}
 _FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
@@ -78,14 +78,13 @@ def build(spec: dict) -> int:
               f"lowerdir={folder},upperdir={inside('upper', name)},workdir={inside('work', name)}")
     for folder in EMPTY:
         os.mkdir(inside(folder.strip("/")))
-        os.chmod(inside(folder.strip("/")), 0o1777 if folder == "/tmp" else 0o755)  # whatever the umask
+        os.chmod(inside(folder.strip("/")), 0o755)  # whatever the umask
         _bind(inside(folder.strip("/")), folder)
     os.mkdir(inside("state"), 0o700)
     with os.scandir(f"/proc/self/fd/{spec['state_fd']}") as entries:
         for entry in entries:
             if entry.is_file(follow_symlinks=False):
                 shutil.copy2(entry.path, inside("state", entry.name), follow_symlinks=False)
-    os.makedirs(state, exist_ok=True)  # under the DUT's own /tmp (or overlaid /var) it is to be made again
     _bind(inside("state"), state)
     for index, folder in enumerate(spec["private_dirs"]):
         os.makedirs(inside("private", str(index)))
@@ -148,5 +147,5 @@ def describe(members: list[tarfile.TarInfo]) -> str:
             lines.append(f"{name}  (deleted)")  # an overlay whiteout
         elif not member.isdir():
             lines.append(f"{name}  (special file)")
-    header = "Files the DUT wrote (its box: overlays of /etc and /var, its /run, /tmp, state folder, private_dirs)"
+    header = "Files the DUT wrote (its box: its copies of /etc, /var and /tmp, its /run, state folder, private_dirs)"
     return header + "\n" + ("\n".join(lines) if lines else "(none)") + "\n"

@@ -112,7 +112,7 @@ class ProcessDut:
         """The DUT's output into dut.log, up to the profile's log_limit; past it the pipe is still drained (a DUT
         blocked on a full pipe would behave differently) and the log says how much was cut."""
         limit, written, cut = self.profile.log_limit, 0, 0
-        with open(self.log_path, "ab") as log:
+        with open(self.log_path, "ab", buffering=0) as log:  # unbuffered: the log is current while it runs
             while chunk := pipe.read1(65536):
                 keep = chunk[:max(0, limit - written)]
                 log.write(keep)

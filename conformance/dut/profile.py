@@ -11,12 +11,11 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .. import data as suite_data
 from ..errors import UsageError
 from ..lab.syscalls import CAPABILITY_NUMBERS
 from ..wire.timing import REFERENCES
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-FIXTURES_DIR = PROJECT_DIR / "fixtures"
 CAPABILITIES = ("ia_na", "ia_pd", "stateless", "multicast_destination")
 CLIENT_SERVICES = ("ia_na", "ia_pd", "stateless")  # what a client asks for: a client profile names at least one
 LOWER_KEYS = frozenset({"lower", "lower_address"})  # one value per client-side interface of a relay
@@ -129,7 +128,7 @@ class Profile:
         return self.name + (f" via {self.via.name}" if self.via else "")
 
     def placeholders(self, iface: str, state: Path, wiring: RelayWiring | None = None) -> dict[str, str]:
-        return {"iface": iface, "state": str(state), "fixtures": str(FIXTURES_DIR),
+        return {"iface": iface, "state": str(state), "fixtures": str(suite_data.fixtures()),
                 "profile_dir": str(self.path.parent), "python": sys.executable,
                 **(wiring.values() if wiring else {})}
 
@@ -174,7 +173,7 @@ def _check_shape(path: Path, data: dict) -> None:
 
 
 def load(path: str | Path) -> Profile:
-    path = Path(path)
+    path = suite_data.profile(str(path))
     try:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:

@@ -9,6 +9,9 @@ Loss: after every batch of reads the capture asks the kernel how many frames it 
 (PACKET_STATISTICS). Drops seen at one poll happened after the previous poll, so each is kept as a window
 (previous poll, this poll); `lost_between` tells a case whether a window it judges absence in is complete. The
 port's own frame counters, read at start and stop, go into the evidence beside the capture's figures.
+
+Size: frames are kept for the pcap up to the profile's capture_limit (bytes of frame data per capture); past it
+they are still judged (decoded into the timeline) but not kept, and the account says from when and how many.
 """
 import select
 import struct
@@ -53,11 +56,14 @@ def _port_counters(namespace: str, iface: str) -> tuple[int, int]:
 
 class Capture(Component):
     def __init__(self, namespace: str, iface: str, timeline: Timeline, link: str = "lan",
-                 buffer: int = DEFAULT_BUFFER):
+                 buffer: int = DEFAULT_BUFFER, limit: int = 1 << 62):
         super().__init__(f"capture on {link} ({iface})")
         self.link = link
         self.timeline = timeline
         self.frames: list[Frame] = []
+        self.limit, self._kept = limit, 0
+        self.cut_at: float | None = None  # the time of the first frame not kept for the pcap
+        self.cut_frames = 0
         self.losses: list[Loss] = []
         self._namespace, self._iface = namespace, iface
         self._counters_at_start = _port_counters(namespace, iface)
@@ -81,7 +87,12 @@ class Capture(Component):
                 return
 
     def _take(self, data: bytes, when: float, _outgoing: bool) -> None:
-        self.frames.append(Frame(when, data))
+        if self.cut_at is None and self._kept + len(data) <= self.limit:
+            self.frames.append(Frame(when, data))
+            self._kept += len(data)
+        else:
+            self.cut_at = self.cut_at or when
+            self.cut_frames += 1
         message = decode_frame(data, when, self.link)
         if message is not None:
             self.timeline.add(message)
@@ -107,6 +118,9 @@ class Capture(Component):
         if self._counters_at_stop:
             rx, tx = (b - a for a, b in zip(self._counters_at_start, self._counters_at_stop))
             text += f"; the port counted {rx} received and {tx} sent ({rx + tx} in all)"
+        if self.cut_at is not None:
+            text += (f"\n  pcap cut at {self.limit} bytes (profile key dut.capture_limit): {self.cut_frames} frames "
+                     f"from {self.cut_at:.6f} on were judged but not kept")
         return text + "".join(f"\n  lost {loss.count} between {loss.start:.6f} and {loss.end:.6f}"
                               for loss in self.losses)
 

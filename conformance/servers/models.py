@@ -4,10 +4,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import data
 from ..errors import UsageError
 from .pool import AddressPool, PrefixPool
 
-MODELS_DIR = Path(__file__).resolve().parents[2] / "profiles" / "models"
 PD_LENGTH = 56
 
 
@@ -49,4 +49,4 @@ def load(path: Path) -> Model:
 
 
 def all_models() -> dict[str, Model]:
-    return {m.name: m for m in map(load, sorted(MODELS_DIR.glob("*.toml")))}
+    return {m.name: m for m in map(load, sorted(data.models().glob("*.toml")))}
