@@ -17,13 +17,19 @@ REFERENCE_PROGRAMS = ("dhclient", "dhcpcd", "dhcp6c", "dhcrelay", "dnsmasq")
 
 
 class _Collector:
-    """Receives the plugin's verdicts when the pytest session ends, and whether it was interrupted."""
+    """Receives the plugin's verdicts when the pytest session ends, and whether it was interrupted or ended by the
+    plugin (pytest.exit: an environment that became unfit, such as a full disk)."""
 
     results: list = []
     interrupted = False
+    ended_with: int | None = None
 
     def pytest_keyboard_interrupt(self, excinfo):
-        self.interrupted = True
+        import pytest
+        if excinfo.errisinstance(pytest.exit.Exception):
+            self.ended_with = excinfo.value.returncode
+        else:
+            self.interrupted = True
 
     def pytest_sessionfinish(self, session):
         from . import plugin
@@ -91,6 +97,8 @@ def cmd_run(args) -> int:
     collector, status = _session(args, args.report_dir, args.junit)
     if collector.interrupted:
         return 130
+    if collector.ended_with is not None:
+        return collector.ended_with
     return _exit_status(collector.results, args.strict, status)
 
 
@@ -108,6 +116,8 @@ def cmd_soak(args) -> int:
         collector, status = _session(args, str(folder), str(folder / "run-junit.xml"))
         if collector.interrupted:
             return 130
+        if collector.ended_with is not None:
+            return collector.ended_with
         if status in (2, 3, 4) and not collector.results:
             return _exit_status([], args.strict, status)
         runs.append(collector.results)
@@ -155,10 +165,12 @@ def cmd_doctor(args) -> int:
         lab = Lab()
         try:
             lab.__enter__()
-            lab.add_host("doctor")
+            host = lab.add_host("doctor")
+            print("ok      network namespaces, bridge and veth can be created")
+            _try_box(host)
+            print("ok      a DUT's box: PID namespace, read-only host, overlays, tmpfs, reduced capabilities")
         finally:
             lab.destroy()  # also when creating it failed half-way: doctor leaves nothing behind
-        print("ok      network namespaces, bridge and veth can be created")
     except (EnvironmentUnfit, OSError) as exc:
         print(f"FAILED  lab: {exc}")
         problems += 1
@@ -166,6 +178,21 @@ def cmd_doctor(args) -> int:
         found = shutil.which(program)
         print(f"{'ok' if found else 'missing':7} {program}{' ' + found if found else ''}")
     return 3 if problems else 0
+
+
+def _try_box(host) -> None:
+    """Run `true` in a DUT's box in the doctor's namespace; OSError saying what failed."""
+    import tempfile
+    from .dut.process import ProcessDut
+    from .dut.profile import Profile
+    with tempfile.TemporaryDirectory(prefix="d6c-doctor-") as folder:
+        profile = Profile(Path(folder) / "doctor.toml", "doctor", "client", "process", ("true",))
+        dut = ProcessDut(profile, host.namespace, host.port().iface, Path(folder) / "state", Path(folder) / "dut.log")
+        dut.start()
+        status = dut.process.wait(timeout=10)
+        dut.stop()
+        if status != 0:
+            raise OSError(f"a DUT's box cannot be made here: {(Path(folder) / 'dut.log').read_text().strip()}")
 
 
 def cmd_cleanup(args) -> int:

@@ -3,6 +3,7 @@
 Loaded through the pytest11 entry point, so the cases also run under plain pytest. Inert unless --dut-profile is
 given: the project's own tests load it too.
 """
+import errno
 from pathlib import Path
 
 import pytest
@@ -53,10 +54,14 @@ def pytest_configure(config):
             evidence.check_writable(Path(config.getoption("--dhcpv6-junit")), "--dhcpv6-junit", folder=False)
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
+    report_dir = Path(config.getoption("--report-dir"))
+    try:
+        reserve = evidence.Reserve(report_dir, naming.owner_alive)
+    except EnvironmentUnfit as exc:
+        pytest.exit(str(exc), returncode=EnvironmentUnfit.exit_status)
     interrupts.install()  # plain pytest too: SIGTERM and SIGHUP tear the labs down like Ctrl-C
     naming.sweep()
-    report_dir = Path(config.getoption("--report-dir"))
-    config.stash[_KEY] = {"profile": profile, "selected": selected, "results": [],
+    config.stash[_KEY] = {"profile": profile, "selected": selected, "results": [], "reserve": reserve,
                           "models": config.getoption("--model") or None,
                           "report_dir": report_dir, "strict": config.getoption("--dhcpv6-strict"),
                           "junit": Path(config.getoption("--dhcpv6-junit") or report_dir / f"junit-{profile.slug}.xml")}
@@ -199,9 +204,38 @@ def pytest_runtest_makereport(item, call):
             _after_teardown(testbed, info, so_far)
         if so_far["outcome"] != before and so_far["outcome"] in (Outcome.FAIL, Outcome.ERROR) and report.passed:
             report.outcome, report.longrepr = "failed", so_far["message"]  # pytest's own summary shows it too
-        state["results"].append(_result(item, info, state, so_far))
-        junit.write(state["junit"], state["profile"], state["results"], state["strict"])  # kept if the run is cut
+        result = _result(item, info, state, so_far)
+        state["results"].append(result)
+        _keep(state, result, info, item.stash.get(_TESTBED, None))
     return report
+
+
+def _keep(state, result: CaseResult, info, testbed) -> None:
+    """verdict.txt and the JUnit so far (kept if the run is cut). A disk that filled releases the reserve, writes
+    the JUnit of the cases that finished (this one ERROR) and ends the run with exit status 3."""
+    try:
+        if testbed is not None:
+            if testbed.disk_full:
+                raise OSError(errno.ENOSPC, "the case's evidence could not be written")
+            evidence.write_verdict(testbed.evidence_dir, result, info)
+        junit.write(state["junit"], state["profile"], state["results"], state["strict"])
+    except OSError as exc:
+        if not evidence.disk_full(exc):
+            raise
+        state["reserve"].release()
+        result.outcome = Outcome.ERROR
+        result.message = (f"the disk holding {state['report_dir']} filled during the case ({exc.strerror}), so its "
+                          "evidence is incomplete; the run ends here")
+        junit.write(state["junit"], state["profile"], state["results"], state["strict"])
+        pytest.exit(f"the disk holding {state['report_dir']} is full: the run ends after "
+                    f"{len(state['results'])} case(s); their JUnit: {state['junit']}",
+                    returncode=EnvironmentUnfit.exit_status)
+
+
+def pytest_unconfigure(config):
+    state = _state(config)
+    if state is not None:
+        state["reserve"].release()
 
 
 def _result(item, info, state, so_far) -> CaseResult:
@@ -216,7 +250,6 @@ def _result(item, info, state, so_far) -> CaseResult:
         result.evidence = str(testbed.evidence_dir)
         result.properties["capture_drops"] = str(sum(capture.lost for capture in testbed.captures))
         result.samples = {name: list(values) for name, values in testbed.samples.items()}
-        evidence.write_verdict(testbed.evidence_dir, result, info)
     return result
 
 

@@ -25,6 +25,7 @@ from .lab.component import Component
 from .lab.packet_socket import DEFAULT_BUFFER
 from .lab.timeline import Timeline, format_message
 from .lab.topology import Lab
+from .report import evidence
 from .results import HarnessError, Violation
 from .retransmission import Series
 from .servers.fake_server import FakeServer
@@ -107,6 +108,7 @@ class Testbed:
         self.lab = Lab()
         self.dut: ProcessDut | None = None
         self.teardown_errors: list[str] = []
+        self.disk_full = False  # a teardown step found the report folder's disk full
         _open_testbeds.add(self)
         try:
             # A signal waits until the lab is built: interrupted inside a netlink call, pyroute2 can be left
@@ -250,11 +252,17 @@ class Testbed:
             for what, step in self._teardown_steps():
                 try:
                     step()
-                except Exception:  # noqa: BLE001
+                except Exception as exc:  # noqa: BLE001
+                    self.disk_full = self.disk_full or evidence.disk_full(exc)
                     self.teardown_errors.append(f"{what}: {traceback.format_exc()}")
             failures = self.harness_failures()
             if failures:
-                (self.evidence_dir / "harness-errors.txt").write_text("\n".join(failures))
+                try:
+                    (self.evidence_dir / "harness-errors.txt").write_text("\n".join(failures))
+                except OSError as exc:
+                    if not evidence.disk_full(exc):
+                        raise
+                    self.disk_full = True
         finally:
             self.lab.destroy()
             shutil.rmtree(getattr(self, "state_dir", "/nonexistent"), ignore_errors=True)

@@ -58,6 +58,9 @@ def _host_tree(*roots: str) -> dict[str, str]:
             dirs[:] = [d for d in dirs if not os.path.ismount(os.path.join(folder, d))]
             for name in files:
                 path = os.path.join(folder, name)
+                if os.path.islink(path):
+                    seen[path] = "-> " + os.readlink(path)
+                    continue
                 try:
                     with open(path, "rb") as f:
                         seen[path] = hashlib.sha256(f.read()).hexdigest()
@@ -126,8 +129,8 @@ def test_the_box_has_a_size_limit(tmp_path):
     """A DUT that writes without end fills its box, not the host's disk."""
     profile = _profile(tmp_path, files_limit=1 << 20)
     script = tmp_path / "escape.py"
-    script.write_text(f"import time\ntry:\n    open('/tmp/big', 'wb').write(bytes(4 << 20))\n"
-                      f"except OSError as exc:\n    print('full', exc.strerror)\nprint('caps', flush=True)\n"
+    script.write_text("import time\ntry:\n    open('/tmp/big', 'wb').write(bytes(4 << 20))\n"
+                      "except OSError as exc:\n    print('full', exc.strerror)\nprint('caps', flush=True)\n"
                       "time.sleep(100)\n")
     log, dut = _run(tmp_path, profile)
     assert "full No space left on device" in log

@@ -97,12 +97,17 @@ def test_missing_template_is_named(tmp_path):
         profiles.load(write(tmp_path, GOOD + '[dut.templates]\n"a.conf" = "/nonexistent/a.conf"\n'))
 
 
-def test_private_dirs_must_exist_or_lie_under_run(tmp_path):
+@pytest.mark.parametrize("folder", ["/usr/lib/no-such-x", "var/lib/x", "/var/lib/../../usr/x"])
+def test_private_dirs_must_exist_or_lie_where_the_dut_writes(tmp_path, folder):
     with pytest.raises(UsageError, match=r"\[dut.private_dirs\]"):
         profiles.load(write(tmp_path, GOOD.replace('attach = "process"',
-                                                   'attach = "process"\nprivate_dirs = ["/var/lib/no-such-x"]')))
+                                                   f'attach = "process"\nprivate_dirs = ["{folder}"]')))
+
+
+@pytest.mark.parametrize("folder", ["/run/x", "/var/lib/no-such-x", "/etc/x", "/tmp/x"])
+def test_private_dirs_may_be_made_in_the_duts_own_copies(tmp_path, folder):
     assert profiles.load(write(tmp_path, GOOD.replace('attach = "process"',
-                                                      'attach = "process"\nprivate_dirs = ["/run/x"]')))
+                                                      f'attach = "process"\nprivate_dirs = ["{folder}"]')))
 
 
 def test_a_folder_is_not_a_profile(tmp_path):

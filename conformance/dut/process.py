@@ -76,6 +76,7 @@ class ProcessDut:
         self.started_at: float | None = None
         self._ended_at: float | None = None
         self._stopping_at: float | None = None
+        self.log_failure: OSError | None = None  # why dut.log could not be written
 
     def _prepare(self) -> list[str]:
         """Render the templates into the state folder. The folder is the testbed's own (mkdtemp: 0700, a name no one
@@ -109,15 +110,19 @@ class ProcessDut:
         threading.Thread(target=self._watch, name="dut-watch", daemon=True).start()
 
     def _copy_log(self, pipe) -> None:
-        """The DUT's output into dut.log, up to the profile's log_limit; past it the pipe is still drained (a DUT
-        blocked on a full pipe would behave differently) and the log says how much was cut."""
+        """The DUT's output into dut.log, up to the profile's log_limit; past it (or once the log cannot be written,
+        as on a full disk) the pipe is still drained, since a DUT blocked on a full pipe would behave differently,
+        and the log says how much was cut."""
         limit, written, cut = self.profile.log_limit, 0, 0
         with open(self.log_path, "ab", buffering=0) as log:  # unbuffered: the log is current while it runs
             while chunk := pipe.read1(65536):
-                keep = chunk[:max(0, limit - written)]
-                log.write(keep)
+                keep = chunk[:max(0, limit - written)] if self.log_failure is None else b""
+                try:
+                    log.write(keep)
+                except OSError as exc:
+                    self.log_failure, keep = exc, b""
                 written, cut = written + len(keep), cut + len(chunk) - len(keep)
-            if cut:
+            if cut and self.log_failure is None:
                 log.write(f"\n[dut.log cut at {limit} bytes: {cut} more bytes of DUT output discarded "
                           "(profile key dut.log_limit)]\n".encode())
         pipe.close()
@@ -153,6 +158,8 @@ class ProcessDut:
         self._end()
         self._log_copier.join(timeout=2.0)
         self._keep_files()
+        if self.log_failure is not None:
+            raise self.log_failure  # the teardown records it (a full disk ends the run)
 
     def _end(self) -> None:
         for sig, whom, wait in ((signal.SIGTERM, self._group, self.profile.stop_timeout),

@@ -96,3 +96,11 @@ def require_capabilities() -> None:
                                "--cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_ADMIN, or --privileged)")
     if not os.path.exists("/proc/thread-self/ns/net"):
         raise EnvironmentUnfit("this kernel has no network namespaces (/proc/thread-self/ns/net is missing)")
+    if not os.path.exists("/proc/self/ns/pid_for_children"):
+        raise EnvironmentUnfit("this kernel has no PID namespaces, which keep a DUT's processes in its box")
+    with open("/proc/filesystems") as known:
+        filesystems = {line.split()[-1] for line in known if line.strip()}
+    for needed in ("overlay", "tmpfs"):
+        if needed not in filesystems:
+            raise EnvironmentUnfit(f"this kernel has no {needed} filesystem, which the DUT's box is made of "
+                                   f"(modprobe {needed}?)")

@@ -3,11 +3,18 @@
 The pcap, DUT log and timeline are written by the testbed as it closes; this module names the folder and writes the
 verdict beside them.
 """
+import errno
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
-from ..errors import UsageError
+from ..errors import EnvironmentUnfit, UsageError
+
+MIN_FREE = 64 * 1024 * 1024  # bytes free on the report folder's filesystem before a run starts
+RESERVE = 4 * 1024 * 1024    # bytes held back from the start, so a disk that fills still gets its JUnit
+FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def _slug(text: str) -> str:
@@ -27,8 +34,51 @@ def check_writable(path: Path, option: str, folder: bool) -> None:
         target = next(p for p in path.absolute().parents if p.exists())
         if not target.is_dir():
             raise UsageError(f"{option} {path}: {target} is a file, so {path} cannot be created")
-    if not os.access(target, os.W_OK | os.X_OK):
-        raise UsageError(f"{option} {path}: {target} is not writable")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".d6c-probe-", dir=target)  # access() says yes to root on a read-only
+        os.close(fd)                                                      # or virtual filesystem: try it
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write in {target} ({exc.strerror})") from None
+
+
+def disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in FULL
+
+
+class Reserve:
+    """Room held back on the report folder's filesystem (a file of RESERVE bytes) from the start of a run; when the
+    disk fills during the run, releasing it lets the JUnit and verdicts of the finished cases be written. Refuses
+    to start (EnvironmentUnfit, exit 3) with less than MIN_FREE bytes free. A killed run's reserve is removed by
+    the next run into the same folder (`alive(pid)` says whether the run that made one still runs)."""
+
+    PREFIX = ".d6c-reserve-"
+
+    def __init__(self, folder: Path, alive):
+        for stale in folder.glob(self.PREFIX + "*"):
+            pid = stale.name.removeprefix(self.PREFIX)
+            if not (pid.isdigit() and alive(int(pid))):
+                stale.unlink(missing_ok=True)
+        existing = next(p for p in (folder.absolute(), *folder.absolute().parents) if p.exists())
+        free = shutil.disk_usage(existing).free
+        if free < MIN_FREE:
+            raise EnvironmentUnfit(f"{existing}: only {free // 1048576} MiB free; a run needs at least "
+                                   f"{MIN_FREE // 1048576} MiB for its evidence (--report-dir)")
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{self.PREFIX}{os.getpid()}"
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        try:
+            os.posix_fallocate(fd, 0, RESERVE)
+        except OSError as exc:
+            os.close(fd)
+            self.release()
+            raise EnvironmentUnfit(f"{folder}: cannot hold back {RESERVE} bytes for the report "
+                                   f"({exc.strerror})") from None
+        os.close(fd)
+
+    def release(self) -> None:
+        self.path.unlink(missing_ok=True)
+
 
 
 def case_dir(report_dir: Path, profile, case_id: str) -> Path:
