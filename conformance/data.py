@@ -44,6 +44,10 @@ def models() -> Path:
     return root() / "profiles" / "models"
 
 
+def shipped_profiles() -> list[str]:
+    return sorted(path.stem for path in (root() / "profiles").glob("*.toml"))
+
+
 def profile(name: str) -> Path:
     """A --profile value: a path as given, or the name of a profile the suite ships ("dhclient", "dhclient.toml")."""
     given = Path(name)

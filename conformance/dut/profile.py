@@ -4,6 +4,7 @@ A relay's command has groups: a nested list of arguments repeated once per clien
 {lower_address}), once per destination ({destination}), or once per pair when it names both, so one profile
 configures as many interfaces and destinations as a case needs.
 """
+import json
 import shutil
 import string
 import sys
@@ -177,7 +178,8 @@ def load(path: str | Path) -> Profile:
     try:
         data = tomllib.loads(path.read_text())
     except FileNotFoundError:
-        raise UsageError(f"{path}: no such profile") from None
+        raise UsageError(f"{path}: no such profile; the suite ships {', '.join(suite_data.shipped_profiles())}")\
+            from None
     except IsADirectoryError:
         raise UsageError(f"{path}: is a folder; --profile names a profile file (profiles/*.toml)") from None
     except OSError as exc:
@@ -288,7 +290,7 @@ def _check_files(profile: Profile) -> None:
                                "writes to its own copies) or to an existing folder")
     for name, source in profile.templates.items():
         if "/" in name or "\0" in name or name in ("", ".", ".."):
-            raise ProfileError(profile.path, f"dut.templates.{name}", "must be a plain file name")
+            raise ProfileError(profile.path, f"dut.templates.{json.dumps(name)}", "must be a plain file name")
         try:
             _placeholders(source)
             rendered = source.format(**values)
