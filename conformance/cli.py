@@ -66,6 +66,7 @@ def _prepared(args):
     evidence.check_writable(Path(args.report_dir), "--report-dir", folder=True)
     if args.junit:
         evidence.check_writable(Path(args.junit), "--junit", folder=False)
+    evidence.require_room(Path(args.report_dir))
     interrupts.install()
     return profile
 

@@ -42,6 +42,15 @@ def check_writable(path: Path, option: str, folder: bool) -> None:
         raise UsageError(f"{option} {path}: cannot write in {target} ({exc.strerror})") from None
 
 
+def require_room(folder: Path) -> None:
+    """MIN_FREE bytes free where `folder` is (or will be made), or EnvironmentUnfit (exit 3)."""
+    existing = next(p for p in (folder.absolute(), *folder.absolute().parents) if p.exists())
+    free = shutil.disk_usage(existing).free
+    if free < MIN_FREE:
+        raise EnvironmentUnfit(f"{existing}: only {free // 1048576} MiB free; a run needs at least "
+                               f"{MIN_FREE // 1048576} MiB for its evidence (--report-dir)")
+
+
 def disk_full(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in FULL
 
@@ -59,11 +68,7 @@ class Reserve:
             pid = stale.name.removeprefix(self.PREFIX)
             if not (pid.isdigit() and alive(int(pid))):
                 stale.unlink(missing_ok=True)
-        existing = next(p for p in (folder.absolute(), *folder.absolute().parents) if p.exists())
-        free = shutil.disk_usage(existing).free
-        if free < MIN_FREE:
-            raise EnvironmentUnfit(f"{existing}: only {free // 1048576} MiB free; a run needs at least "
-                                   f"{MIN_FREE // 1048576} MiB for its evidence (--report-dir)")
+        require_room(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{self.PREFIX}{os.getpid()}"
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
