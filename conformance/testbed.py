@@ -431,6 +431,37 @@ class ClientTestbed(Testbed):
         """Whether the DUT answers Neighbor Solicitations for `address`, asked from a fake server's host."""
         return self.dut_port.mac in probe.answered_by(self.servers[0].host, address)
 
+    def require_in_use(self, address: str, since: float, within: float) -> None:
+        """The DUT answers Neighbor Solicitations for `address` within `within` seconds of `since`, or the case's
+        scenario (a client using its lease) never began: HarnessError."""
+        deadline = since + within
+        while not self.uses(address):
+            if time.time() > deadline:
+                raise HarnessError(f"the DUT did not use {address} within {within:.0f} s of its Reply (it answered no "
+                                   "Neighbor Solicitation for it), so it holds no lease in use to judge")
+            time.sleep(0.2)
+
+    def first_sent_after(self, moment: float, until: float) -> Message | None:
+        """The first DHCPv6 message the DUT sends after capture-clock time `moment`, waiting until `until`; None if
+        none comes. HarnessError if the capture lost frames in that window."""
+        found = self.timeline.wait_for(lambda m: self.from_dut(m) and m.dhcp is not None and m.time > moment,
+                                       max(0.0, until + CAPTURE_SLACK - time.time()),
+                                       give_up=lambda: self.dut.exited() is not None)
+        self.require_complete(moment, found.time if found else until, "which message the DUT sent first")
+        return found
+
+    def flap_link(self, down_for: float = 1.0) -> tuple[float, float]:
+        """Pull the DUT's cable and plug it back after `down_for` seconds: the bridge port facing it goes down, so
+        its interface loses carrier, then up. (down, up) capture-clock times, both noted in the timeline."""
+        down = time.time()
+        self.lab.set_port_up(self.dut_host, self.dut_port.link, False)
+        self.timeline.note(down, "lab", "LINK DOWN: the DUT's cable pulled (its port loses carrier)")
+        time.sleep(down_for)
+        up = time.time()
+        self.lab.set_port_up(self.dut_host, self.dut_port.link, True)
+        self.timeline.note(up, "lab", "LINK UP: the DUT's cable plugged back")
+        return down, up
+
     def enable_dad(self) -> None:
         """Duplicate Address Detection on the DUT's interface for the addresses it adds from now on (the lab
         switches DAD off everywhere else, for speed)."""
@@ -447,8 +478,13 @@ class ClientTestbed(Testbed):
         return [when for when, p in self._dut_frames(after) if IPv6 in p and p[IPv6].src == address]
 
     def _dut_frames(self, after: float):
-        """(time, scapy packet) of the frames the DUT sent after `after`; HarnessError if the capture lost any."""
+        """(time, scapy packet) of the frames the DUT sent after `after`; HarnessError if the capture lost any, or
+        stopped keeping frames at its size limit."""
         self.require_complete(after, time.time(), "the DUT's frames")
+        cut = min((c.cut_at for c in self.captures if c.cut_at is not None), default=None)
+        if cut is not None:
+            raise HarnessError(f"the capture stopped keeping frames at +{cut - (self.timeline.origin or after):.3f} s "
+                               "(dut.capture_limit), so the DUT's frames cannot be judged")
         mac = bytes.fromhex(self.dut_port.mac.replace(":", ""))
         return [(f.time, Ether(f.data)) for c in self.captures for f in c.frames
                 if f.time > after and f.data[6:12] == mac]

@@ -14,9 +14,9 @@ pytestmark = pytest.mark.lab
 SELECTION = ["C-PREF-255", "C-PREF-WAIT", "C-PREF-ABSENT-WAIT", "C-PREF-HIGHEST", "C-PREF-ABSENT", "C-PREF-LATE-255",
              "C-PREF-AFTER-RT", "C-SOL-RT"]
 LIFECYCLE = ["C-RENEW-T1", "C-RENEW-MRD", "C-REBIND-T2", "C-REBIND-OTHER", "C-RESOLICIT-EXPIRY", "C-T1T2-ZERO",
-             "C-T1T2-INVALID", "C-DECLINE-DUP"]
+             "C-T1T2-INVALID", "C-DECLINE-DUP", "C-LINK-CHANGE"]
 FAILOVER = ["C-REQUEST-FAILOVER"]  # three minutes of Request backoff: a group of its own, so groups run side by side
-PREFIX_DELEGATION = ["C-PD-PREF-255", "C-PD-PREF-WAIT", "C-PD-REBIND-T2"]
+PREFIX_DELEGATION = ["C-PD-PREF-255", "C-PD-PREF-WAIT", "C-PD-REBIND-T2", "C-PD-LINK-CHANGE"]
 STATELESS = ["C-INFO-REQ", "C-INFO-OUTAGE", "C-INFO-REFRESH"]
 BY_MODEL = {"C-REBIND-OTHER", "C-RESOLICIT-EXPIRY"}
 MODE = {**{cid: "pd" for cid in PREFIX_DELEGATION}, **{cid: "stateless" for cid in STATELESS}}
@@ -52,10 +52,14 @@ EXPECTED_FAILURES = {
     "invalid-ia-no-server-id": (["C-T1T2-INVALID"], None),
     "ignore-reply": (["C-INFO-REQ", "C-INFO-OUTAGE"], None),
     "early-refresh": (["C-INFO-REFRESH"], None),
+    "link-solicit": (["C-LINK-CHANGE"], None),
+    "link-ignore": (["C-LINK-CHANGE"], None),  # a WARN (one reading of 18.2.12 asks nothing of it), FAIL when strict
+    "confirm-empty": (["C-LINK-CHANGE"], None),
 }
 # the same defects, in the prefix-delegation mode of the control client
 PD_FAILURES = {"ignore-255": ["C-PD-PREF-255"], "first-advertise": ["C-PD-PREF-WAIT"],
-               "rebind-with-server-id": ["C-PD-REBIND-T2"]}
+               "rebind-with-server-id": ["C-PD-REBIND-T2"], "link-solicit": ["C-PD-LINK-CHANGE"],
+               "link-renew": ["C-PD-LINK-CHANGE"], "link-confirm": ["C-PD-LINK-CHANGE"]}
 
 
 def _judge(tmp_path, defect, cases, models=(), extra=()):
@@ -136,6 +140,30 @@ def test_eleven_requests_are_a_warn_twelve_a_fail(tmp_path):
     assert (props["outcome"], result.returncode) == ("WARN", 0), result.stdout
     verdict = next((tmp_path / "reports").glob("*/C-REQUEST-FAILOVER/verdict.txt")).read_text()
     assert "MRC specifies an upper bound" in verdict and "transmitted the message MRC times" in verdict
+
+
+@pytest.mark.parametrize("defect, mode, case_id", [("confirm-empty", "na", "C-LINK-CHANGE"),
+                                                   ("link-confirm", "pd", "C-PD-LINK-CHANGE")])
+def test_what_every_reading_of_18_2_12_forbids_is_a_fail_without_strict(tmp_path, defect, mode, case_id):
+    """A Confirm without its addresses breaks a MUST inside the SHOULD case; a Confirm from a client holding
+    delegated prefixes is no Rebind on any reading."""
+    junit = tmp_path / "junit.xml"
+    result = run_cli("run", "--profile", str(control_profile(tmp_path, defect, mode)), "--case", case_id,
+                     "--report-dir", str(tmp_path / "reports"), "--junit", str(junit))
+    props = junit_outcomes(junit)[case_id]
+    assert (props["outcome"], props["level"], result.returncode) == ("FAIL", "MUST", 1), result.stdout
+
+
+def test_a_client_that_does_not_watch_its_link_is_a_warn_quoting_both_readings(tmp_path):
+    """C-PD-LINK-CHANGE is a MUST, but a client that sends nothing after its link went down and up breaks it only
+    on the reading that a reported disconnection and connection is a detection: WARN, and the run passes."""
+    junit = tmp_path / "junit.xml"
+    result = run_cli("run", "--profile", str(control_profile(tmp_path, "link-ignore", "pd")), "--case",
+                     "C-PD-LINK-CHANGE", "--report-dir", str(tmp_path / "reports"), "--junit", str(junit))
+    props = junit_outcomes(junit)["C-PD-LINK-CHANGE"]
+    assert (props["outcome"], result.returncode) == ("WARN", 0), result.stdout
+    verdict = next((tmp_path / "reports").glob("*/C-PD-LINK-CHANGE/verdict.txt")).read_text()
+    assert "disconnection event, followed by a connection event" in verdict and "out of scope" in verdict
 
 
 @pytest.mark.cost(30)

@@ -6,6 +6,7 @@ dissects every frame in Python: under a burst of a few thousand frames a second 
 and the kernel drop half of them (LAB-NOTES). Here a frame costs one recvmsg(); the receive buffer is large
 (SO_RCVBUFFORCE, root), and PACKET_STATISTICS says what was dropped anyway, so nothing is lost silently.
 """
+import errno
 import socket
 import struct
 
@@ -45,6 +46,10 @@ class PacketSocket:
             data, ancillary, _, address = self._sock.recvmsg(65536, socket.CMSG_SPACE(_TIMESPEC.size))
         except (BlockingIOError, InterruptedError):
             return None
+        except OSError as exc:
+            if exc.errno == errno.ENETDOWN:  # the interface went down (a link flap): the kernel says so once
+                return None
+            raise
         stamp = next((_TIMESPEC.unpack(body[:_TIMESPEC.size]) for level, kind, body in ancillary
                       if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS), None)
         when = stamp[0] + stamp[1] / 1e9 if stamp else 0.0

@@ -47,6 +47,9 @@ class ServerLogic:
                 return f"RFC 9915 {section}: {ANOTHER_SERVERS}"
             if msg.ias:
                 return f"RFC 9915 {section}: an Information-request that includes an IA option is discarded"
+        if msg.msg_type == c.CONFIRM and not any(ia.leases for ia in msg.ias if ia.kind == "na"):
+            return ("RFC 9915 18.3.3: \"If [...] there were no addresses in any of the IAs sent by the client, the "
+                    "server MUST NOT send a Reply to the client\"")
         return None
 
     # answers --------------------------------------------------------------------------------------------------

@@ -59,6 +59,11 @@ DEFECTS = {
     "request-12": "transmits an unanswered Request 12 times (REQ_MAX_RC is 10)",
     "request-11": "transmits an unanswered Request 11 times (one reading of RFC 8415 section 15 allows it)",
     "die-on-advertise": "dies of SIGSEGV when an Advertise arrives",
+    "link-ignore": "does not notice that its link went down and up",
+    "link-solicit": "after its link went down and up, drops its leases and Solicits as a new client",
+    "link-renew": "after its link went down and up, Renews with its server instead of Rebinding",
+    "link-confirm": "after its link went down and up, Confirms even where it holds delegated prefixes",
+    "confirm-empty": "after its link went down and up, Confirms without its IAs",
 }
 MODES = ("na", "pd", "stateless")
 PREFACES = {
@@ -69,6 +74,7 @@ PREFACES = {
 IRT_MINIMUM = 600
 IRT = 1.0
 REN_TIMEOUT = REB_TIMEOUT = 10.0
+CNF_MAX_DELAY, CNF_TIMEOUT, CNF_MAX_RT, CNF_MAX_RD = 1.0, 1.0, 4.0, 10.0
 
 
 class Client:
@@ -80,6 +86,7 @@ class Client:
             self.mac = f.read().strip()
         self.ll = link_local(self.mac)
         self.duid = duid_ll(self.mac)
+        self.iface = iface
         self.sock = L2Socket(iface=iface, promisc=False)
         self.ipr = IPRoute()
         self.index = self.ipr.link_lookup(ifname=iface)[0]
@@ -185,9 +192,9 @@ class Client:
                 rt = 2 * rt + (random.uniform(-0.1, 0.1) * rt if self.defect != "no-rand" else 0)
 
     def exchange(self, msg_type: int, options: list[bytes], irt: float, until: float | None = None,
-                 max_count: int = 0, mrt: float = 0):
-        """Send and retransmit (RFC 8415 section 15) until a Reply with leases comes, `until` passes (MRD) or
-        `max_count` transmissions are spent. Returns the Reply or None."""
+                 max_count: int = 0, mrt: float = 0, accept=lambda reply: any(ia.leases for ia in reply.ias)):
+        """Send and retransmit (RFC 8415 section 15) until a Reply that `accept`s comes (by default one with
+        leases), `until` passes (MRD) or `max_count` transmissions are spent. Returns the Reply or None."""
         xid, start = random.getrandbits(24), time.monotonic()
         rt, count = irt * (1 + random.uniform(-0.1, 0.1)), 0
         while until is None or time.monotonic() < until:
@@ -196,7 +203,7 @@ class Client:
             count += 1
             deadline = time.monotonic() + rt if until is None else min(time.monotonic() + rt, until)
             for reply in self.receive(deadline, xid):
-                if reply.msg_type == c.REPLY and any(ia.leases for ia in reply.ias):
+                if reply.msg_type == c.REPLY and accept(reply):
                     return reply
             if max_count and count >= max_count:
                 return None
@@ -279,7 +286,16 @@ class Client:
             held = [codec.encode_ia(replace(i, leases=tuple(l for l in i.leases if l.address in self.addresses)))
                     for i in reply.ias if self.usable(i)]  # RFC 8415 18.2.4: never a lease with lifetime 0
             shift = {"late-renew": 1.0, "early-renew": -1.0}.get(self.defect, 0.0)
-            time.sleep(max(0.0, t1 + shift - time.monotonic()))
+            if self.sleep_unless_link_change(t1 + shift):
+                if self.defect == "link-solicit":
+                    for address in list(self.addresses):
+                        self.drop(address)
+                    return
+                refreshed = self.refresh(reply, server_id)
+                if refreshed is not None:
+                    reply, at = refreshed, time.monotonic()
+                    self.apply(reply)
+                continue
             renew_until = expiry if self.defect == "renew-past-t2" else t2
             renewed = self.exchange(c.RENEW, [codec.server_id(server_id)] + held, REN_TIMEOUT, until=renew_until)
             if renewed is not None:
@@ -296,6 +312,46 @@ class Client:
                 server_id = rebound.server_id
             reply, at = rebound, time.monotonic()
             self.apply(reply)
+
+    def carrier(self) -> bool:
+        try:
+            with open(f"/sys/class/net/{self.iface}/carrier") as f:
+                return f.read().strip() == "1"
+        except OSError:  # EINVAL while the interface is down
+            return False
+
+    def sleep_unless_link_change(self, until: float) -> bool:
+        """Sleep until monotonic time `until`; True (at once) if meanwhile the link went down and came back up."""
+        lost = False
+        while time.monotonic() < until:
+            time.sleep(min(0.05, max(0.0, until - time.monotonic())))
+            if self.defect == "link-ignore":
+                continue
+            up = self.carrier()
+            if lost and up:
+                return True
+            lost = lost or not up
+        return False
+
+    def refresh(self, reply, server_id: bytes):
+        """RFC 8415 18.2.12, after the link came back: holding addresses only, Confirm them (the first Confirm
+        delayed by up to CNF_MAX_DELAY, 18.2.3, with T1, T2 and lifetimes 0); holding delegated prefixes, Rebind
+        with the Confirm message's retransmission parameters. The Reply to a Rebind (or None: the leases stay as
+        they are)."""
+        held = [replace(ia, leases=tuple(l for l in ia.leases if l.address in self.addresses))
+                for ia in reply.ias if self.usable(ia)]
+        if self.mode == "na" or self.defect == "link-confirm":
+            zeroed = [codec.encode_ia(replace(ia, t1=0, t2=0, leases=tuple(replace(l, preferred=0, valid=0)
+                                                                           for l in ia.leases))) for ia in held]
+            zeroed = [] if self.defect == "confirm-empty" else zeroed
+            time.sleep(random.uniform(0, CNF_MAX_DELAY))
+            confirmed = self.exchange(c.CONFIRM, zeroed, CNF_TIMEOUT, until=time.monotonic() + CNF_MAX_RD,
+                                      mrt=CNF_MAX_RT, accept=lambda answer: True)
+            print(f"confirmed: status {confirmed.status if confirmed else 'none'}", flush=True)
+            return None
+        kind = c.RENEW if self.defect == "link-renew" else c.REBIND
+        options = ([codec.server_id(server_id)] if kind == c.RENEW else []) + [codec.encode_ia(ia) for ia in held]
+        return self.exchange(kind, options, CNF_TIMEOUT, until=time.monotonic() + CNF_MAX_RD, mrt=CNF_MAX_RT)
 
     def information(self) -> None:
         """RFC 8415 18.2.6 and 21.23: Information-request until a Reply, then refresh no sooner than IRT_MINIMUM."""
