@@ -63,6 +63,9 @@ def _prepared(args):
     if unknown:
         raise UsageError(f"unknown model {', '.join(sorted(unknown))}; known: {', '.join(models.all_models())}")
     netns.require_capabilities()  # an unfit environment first: without root, no output folder is writable either
+    if profile.bench:
+        from .lab import bench_port
+        bench_port.check(profile.bench.interface, set(args.take_port))
     evidence.check_writable(Path(args.report_dir), "--report-dir", folder=True)
     if args.junit:
         evidence.check_writable(Path(args.junit), "--junit", folder=False)
@@ -86,6 +89,8 @@ def _session(args, report_dir: str, junit: str | None) -> tuple[_Collector, int]
         argv += ["--via-relay", args.via_relay]
     if args.strict:
         argv.append("--dhcpv6-strict")
+    for port in args.take_port:
+        argv += ["--take-port", port]
     if junit:
         argv += ["--dhcpv6-junit", junit]
     collector = _Collector()
@@ -228,6 +233,9 @@ def _run_options(run: argparse.ArgumentParser) -> None:
                      help="RFC 6853 model for model-dependent cases: split, unique, identical (repeatable)")
     run.add_argument("--report-dir", default="reports")
     run.add_argument("--junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml)")
+    run.add_argument("--take-port", action="append", default=[], metavar="PORT",
+                     help="lend this port to a bench profile even though it carries a default route, a global "
+                          "address or this SSH session (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,6 +27,8 @@ def pytest_addoption(parser):
     group.addoption("--report-dir", default="reports", help="folder for evidence and reports")
     group.addoption("--dhcpv6-junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml)")
     group.addoption("--via-relay", help="relay DUT profile: judge the client DUT behind it (the cases that allow it)")
+    group.addoption("--take-port", action="append", default=[],
+                    help="lend this port to a bench profile although the lab host may be reached through it")
     group.addoption("--model", action="append", default=[],
                     help="RFC 6853 deployment model for model-dependent cases (repeatable; default: all)")
 
@@ -49,6 +51,9 @@ def pytest_configure(config):
     except EnvironmentUnfit as exc:
         pytest.exit(str(exc), returncode=EnvironmentUnfit.exit_status)
     try:
+        if profile.bench:
+            from .lab import bench_port
+            bench_port.check(profile.bench.interface, set(config.getoption("--take-port")))
         evidence.check_writable(Path(config.getoption("--report-dir")), "--report-dir", folder=True)
         if config.getoption("--dhcpv6-junit"):
             evidence.check_writable(Path(config.getoption("--dhcpv6-junit")), "--dhcpv6-junit", folder=False)

@@ -17,6 +17,7 @@ from scapy.layers.inet6 import ICMPv6ND_NS, IPv6
 from scapy.layers.l2 import Ether
 
 from . import interrupts
+from .dut.device import DeviceDut
 from .dut.process import ProcessDut
 from .dut.profile import Profile
 from .lab import netns, probe
@@ -33,7 +34,7 @@ from .servers.models import Model
 from .servers.pool import AddressPool, PrefixPool
 from .servers.script import Lifetimes, ServerScript
 from .verdict import server_for, server_named
-from .wire.constants import MESSAGE_NAMES, REPLY, REQUEST, SOLICIT
+from .wire.constants import CLIENT_MESSAGES, MESSAGE_NAMES, REPLY, REQUEST, SOLICIT
 from .wire.frame import Message
 from .wire.timing import Params, first_rt_window, next_rt_window
 
@@ -272,11 +273,19 @@ class ClientTestbed(Testbed):
     """A client DUT alone on one link with the fake servers a case adds; the capture is on the DUT's bridge port."""
 
     def _build(self) -> None:
-        self.dut_host = self.lab.add_host("dut")
-        self.dut_port = self.dut_host.port()
+        bench = self.profile.bench
+        if bench is not None:  # a device on a port of the lab host: the port itself faces the bridge
+            self.dut_host = self.lab.lend_port(bench.interface, bench.vlan)
+            self.dut_port = self.dut_host.port()
+            self.dut = DeviceDut(self.profile, self.lab.switch, self.dut_port.bridge_port,
+                                 self.evidence_dir / "dut.log")
+        else:
+            self.dut_host = self.lab.add_host("dut")
+            self.dut_port = self.dut_host.port()
+            self.dut = ProcessDut(self.profile, self.dut_host.namespace, self.dut_port.iface, self.state_dir,
+                                  self.evidence_dir / "dut.log")
+        self.start_timeout = bench.ready_timeout if bench else DUT_START_TIMEOUT
         self.capture(self.lab.switch, self.dut_port.bridge_port)
-        self.dut = ProcessDut(self.profile, self.dut_host.namespace, self.dut_port.iface, self.state_dir,
-                              self.evidence_dir / "dut.log")
 
     # scenario -------------------------------------------------------------------------------------------------
     def server(self, preference: int | None = None, advertise_delay: float = 0.0, **script) -> FakeServer:
@@ -291,8 +300,13 @@ class ClientTestbed(Testbed):
         return server
 
     def start_dut(self) -> None:
-        self.lab.wait_link_local(self.dut_host, self.dut_port.link)
+        if self.profile.bench is None:
+            self.lab.wait_link_local(self.dut_host, self.dut_port.link)
         self.dut.start()
+        if self.profile.bench is not None:
+            self.record("reset", f"{self.dut.reset_seconds:.1f} s (not counted in any verdict)")
+            self.timeline.note(self.dut.started_at, "lab", f"RESET done in {self.dut.reset_seconds:.1f} s: the case "
+                                                           "starts here")
         self.timeline.origin = self.dut.started_at
 
     # observation ----------------------------------------------------------------------------------------------
@@ -300,6 +314,10 @@ class ClientTestbed(Testbed):
         return [("the DUT", self.dut, {self.dut_port.mac})] if self.dut else []
 
     def from_dut(self, message: Message) -> bool:
+        if self.dut_port.mac is None:  # a device's MAC: the first client message from outside the lab's own hosts
+            ours = {port.mac for host in self.lab.hosts.values() for port in host.ports.values()}
+            if message.msg_type in CLIENT_MESSAGES and message.src_mac not in ours:
+                self.dut_port.mac = message.src_mac
         return message.src_mac == self.dut_port.mac
 
     def _since(self, after: Message | None) -> float:
@@ -313,7 +331,7 @@ class ClientTestbed(Testbed):
         being lost: HarnessError if the capture lost frames in the window. HarnessError too if the DUT ended
         before it sent anything: silence from a program that never ran is no verdict."""
         start = after.time if after is not None else time.time()
-        deadline = start + (DUT_START_TIMEOUT if within is None else within) + CAPTURE_SLACK
+        deadline = start + (self.start_timeout if within is None else within) + CAPTURE_SLACK
         found = self.timeline.wait_for(lambda m: self.from_dut(m) and m.msg_type == msg_type
                                        and (after is None or m.time > after.time) and where(m),
                                        max(0.0, deadline - time.time()),
@@ -464,7 +482,9 @@ class ClientTestbed(Testbed):
 
     def enable_dad(self) -> None:
         """Duplicate Address Detection on the DUT's interface for the addresses it adds from now on (the lab
-        switches DAD off everywhere else, for speed)."""
+        switches DAD off everywhere else, for speed). A device does its own, as it always does."""
+        if self.profile.bench is not None:
+            return
         netns.write_sysctl(self.dut_host.namespace, f"net/ipv6/conf/{self.dut_port.iface}/accept_dad", "1")
 
     def dad_probes(self, address: str) -> list[float]:
@@ -485,6 +505,8 @@ class ClientTestbed(Testbed):
         if cut is not None:
             raise HarnessError(f"the capture stopped keeping frames at +{cut - (self.timeline.origin or after):.3f} s "
                                "(dut.capture_limit), so the DUT's frames cannot be judged")
+        if self.dut_port.mac is None:
+            return []  # a device that has not spoken yet sent nothing
         mac = bytes.fromhex(self.dut_port.mac.replace(":", ""))
         return [(f.time, Ether(f.data)) for c in self.captures for f in c.frames
                 if f.time > after and f.data[6:12] == mac]
@@ -493,7 +515,7 @@ class ClientTestbed(Testbed):
         """The DUT's first Solicit; its absence is no verdict on server selection, so it is a HarnessError."""
         solicit = self.expect(SOLICIT)
         if solicit is None:
-            raise HarnessError(f"the DUT sent no Solicit within {DUT_START_TIMEOUT} s of its start; "
+            raise HarnessError(f"the DUT sent no Solicit within {self.start_timeout:.0f} s of its start; "
                                f"is the profile's command right? see {self.evidence_dir / 'dut.log'}")
         return solicit
 

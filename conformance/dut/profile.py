@@ -27,12 +27,15 @@ DEFAULT_FILES_LIMIT = 64 * 1024 * 1024    # bytes the DUT may write in its box (
 DEFAULT_CAPTURE_LIMIT = 256 * 1024 * 1024  # bytes of frames kept for a case's pcap files
 BOUNDS = {"timing.tolerance": (0.0, 0.5), "dut.stop_timeout": (0.1, 60.0), "timing.min_t2": (0, 600),
           "dut.log_limit": (4096, 1 << 30), "dut.files_limit": (1 << 20, 1 << 32),
-          "dut.capture_limit": (1 << 20, 1 << 34)}  # inclusive
+          "dut.capture_limit": (1 << 20, 1 << 34), "dut.reset_timeout": (1, 3600), "dut.ready_timeout": (1, 3600),
+          "dut.vlan": (1, 4094)}  # inclusive
 UNITS = {"timing.tolerance": "seconds", "dut.stop_timeout": "seconds", "timing.min_t2": "seconds (T2)",
-         "dut.log_limit": "bytes", "dut.files_limit": "bytes", "dut.capture_limit": "bytes"}
+         "dut.log_limit": "bytes", "dut.files_limit": "bytes", "dut.capture_limit": "bytes",
+         "dut.reset_timeout": "seconds", "dut.ready_timeout": "seconds", "dut.vlan": "(802.1Q VLAN ID)"}
 DEFAULTS = {"timing.tolerance": DEFAULT_TOLERANCE, "dut.stop_timeout": 3.0, "timing.min_t2": 0,
             "dut.log_limit": DEFAULT_LOG_LIMIT, "dut.files_limit": DEFAULT_FILES_LIMIT,
-            "dut.capture_limit": DEFAULT_CAPTURE_LIMIT}
+            "dut.capture_limit": DEFAULT_CAPTURE_LIMIT, "dut.reset_timeout": 120, "dut.ready_timeout": 120,
+            "dut.vlan": 1}
 # What a DHCP client or relay (and its scripts) needs as root: a container engine's default set without MKNOD and
 # SETFCAP, with the network ones. Not SYS_ADMIN (no mounts, no entering other namespaces), not SYS_PTRACE.
 DUT_PRIVILEGES = ("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
@@ -55,6 +58,24 @@ class Timing:
     @property
     def reference(self):
         return REFERENCES[self.rfc]
+
+
+@dataclass(frozen=True)
+class Bench:
+    """A device on a port of the lab host (attach = "interface"): the port, a VLAN on it, how to bring the device
+    to a case's starting point (`reset`, a command; None: the operator does it) and how the suite knows it is back
+    (`ready`: "solicit", its first Solicit; "link", its carrier)."""
+
+    interface: str
+    vlan: int | None = None
+    reset: tuple[str, ...] | None = None
+    reset_timeout: float = 120
+    ready: str = "solicit"
+    ready_timeout: float = 120
+
+
+READY = ("solicit", "link")
+RESET_KEYS = frozenset({"iface", "vlan", "profile_dir", "python"})
 
 
 @dataclass(frozen=True)
@@ -118,6 +139,7 @@ class Profile:
     capabilities: dict[str, bool] = field(default_factory=dict)
     timing: Timing = Timing()
     via: "Profile | None" = None  # a relay DUT between this client DUT and the servers (one composed run)
+    bench: Bench | None = None    # attach = "interface": the port, VLAN, reset and readiness of a device
 
     @property
     def slug(self) -> str:
@@ -148,11 +170,12 @@ class Profile:
 _SCHEMA = {
     "dut": {"name": str, "role": str, "attach": str, "command": list, "templates": dict, "private_dirs": list,
             "stop_timeout": (int, float), "log_limit": int, "files_limit": int, "capture_limit": int,
-            "privileges": list},
+            "privileges": list, "interface": str, "vlan": int, "reset": list, "reset_timeout": (int, float),
+            "ready": str, "ready_timeout": (int, float)},
     "capabilities": {name: bool for name in CAPABILITIES},
     "timing": {"tolerance": (int, float), "min_t2": int, "rfc": str},
 }
-_REQUIRED = {"dut": ("name", "role", "attach", "command")}
+_REQUIRED = {"dut": ("name", "role", "attach")}
 
 
 def _check_shape(path: Path, data: dict) -> None:
@@ -190,10 +213,15 @@ def load(path: str | Path) -> Profile:
     dut, timing = data["dut"], data.get("timing", {})
     if dut["role"] not in ("client", "relay"):
         raise ProfileError(path, "dut.role", f"must be 'client' or 'relay', not {dut['role']!r}")
-    if dut["attach"] != "process":
-        raise ProfileError(path, "dut.attach", f"{dut['attach']!r} is not supported yet; use 'process'")
-    command = [tuple(part) if isinstance(part, list) else part for part in dut["command"]]
-    _check_command(path, dut["role"], command)
+    if dut["attach"] not in ("process", "interface"):
+        raise ProfileError(path, "dut.attach", f"must be 'process' (a program the suite starts) or 'interface' (a "
+                                               f"device on a port of the lab host), not {dut['attach']!r}")
+    bench = _bench(path, dut) if dut["attach"] == "interface" else None
+    if bench is None and "command" not in dut:
+        raise ProfileError(path, "dut.command", "is required")
+    command = [tuple(part) if isinstance(part, list) else part for part in dut.get("command", ())]
+    if bench is None:
+        _check_command(path, dut["role"], command)
     if not all(isinstance(v, str) for v in dut.get("templates", {}).values()):
         raise ProfileError(path, "dut.templates", "values must be file paths (strings)")
     if not all(isinstance(v, str) for v in dut.get("private_dirs", [])):
@@ -219,12 +247,47 @@ def load(path: str | Path) -> Profile:
                       files_limit=value["dut.files_limit"], capture_limit=value["dut.capture_limit"],
                       privileges=tuple(dict.fromkeys(DUT_PRIVILEGES + tuple(dut.get("privileges", ())))),
                       capabilities={name: bool(data.get("capabilities", {}).get(name, False)) for name in CAPABILITIES},
-                      timing=Timing(float(value["timing.tolerance"]), value["timing.min_t2"], rfc))
-    _check_files(profile)
+                      timing=Timing(float(value["timing.tolerance"]), value["timing.min_t2"], rfc),
+                      bench=bench and replace(bench, reset_timeout=float(value["dut.reset_timeout"]),
+                                              ready_timeout=float(value["dut.ready_timeout"])))
+    if bench is None:
+        _check_files(profile)
     if profile.role == "client" and not any(profile.capabilities[name] for name in CLIENT_SERVICES):
         raise ProfileError(path, "capabilities", f"a client profile declares at least one of "
                                                  f"{', '.join(CLIENT_SERVICES)} = true; without one every case SKIPs")
     return profile
+
+
+def _bench(path: Path, dut: dict) -> Bench:
+    """The [dut] keys of a device on a port; what only a program has is refused."""
+    if dut["role"] != "client":
+        raise ProfileError(path, "dut.attach", "'interface' is for client devices; a relay on the bench is not "
+                                               "supported yet")
+    for key in ("command", "templates", "private_dirs", "privileges"):
+        if key in dut:
+            raise ProfileError(path, f"dut.{key}", "is for a program the suite starts (attach = 'process'); a device "
+                                                   "on a port has none")
+    name = dut.get("interface")
+    if not name or len(name) > 15 or not all(ch.isalnum() or ch in "-_.@" for ch in name):
+        raise ProfileError(path, "dut.interface", "names the lab host's port the device is cabled to (ip link shows "
+                                                  "them)")
+    if dut.get("ready", "solicit") not in READY:
+        raise ProfileError(path, "dut.ready", f"must be one of {', '.join(READY)}")
+    reset = dut.get("reset")
+    if reset is not None:
+        if not reset or not all(isinstance(arg, str) for arg in reset):
+            raise ProfileError(path, "dut.reset", "must be a non-empty list of strings, starting with the program")
+        try:
+            unknown = set().union(*map(_placeholders, reset)) - RESET_KEYS
+        except ValueError as exc:
+            raise ProfileError(path, "dut.reset", f"bad placeholder ({exc})") from None
+        if unknown:
+            raise ProfileError(path, "dut.reset", f"unknown placeholder {{{sorted(unknown)[0]}}}; known: "
+                                                  f"{', '.join(sorted(RESET_KEYS))}")
+        if shutil.which(reset[0].format(profile_dir=str(path.parent), python=sys.executable, iface=name,
+                                        vlan="")) is None:
+            raise ProfileError(path, "dut.reset", f"program {reset[0]!r} not found")
+    return Bench(name, dut.get("vlan"), tuple(reset) if reset else None, ready=dut.get("ready", "solicit"))
 
 
 def composed(client: Profile, relay: Profile) -> Profile:
@@ -232,6 +295,8 @@ def composed(client: Profile, relay: Profile) -> Profile:
     if client.role != "client" or relay.role != "relay":
         raise UsageError(f"--via-relay puts a client DUT ({client.path}: role {client.role}) behind a relay DUT "
                          f"({relay.path}: role {relay.role})")
+    if client.bench or relay.bench:
+        raise UsageError("--via-relay composes programs the suite starts; a device on a port is judged on its own")
     return replace(client, via=relay)
 
 

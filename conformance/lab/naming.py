@@ -102,7 +102,8 @@ def _stale(name: str, include_live: bool) -> bool:
 def sweep(include_live: bool = False) -> list[str]:
     """Remove our namespaces (with what runs in them) and our state folders under the temp dir whose owning process
     is gone, or all of ours with include_live. Returns what was removed."""
-    removed = []
+    from . import bench_port  # lent ports go home before their namespaces go
+    removed = bench_port.sweep(include_live)
     for name in ours():
         if _stale(name, include_live):
             netns.remove(name)

@@ -62,6 +62,7 @@ class Lab:
         self.hosts: dict[str, Host] = {}
         self.bridges: dict[str, str] = {}
         self._created: list[str] = []
+        self._lent: list[str] = []
         self._mac_serial = 0
 
     # lifecycle ------------------------------------------------------------------------------------------------
@@ -74,6 +75,10 @@ class Lab:
         self.destroy()
 
     def destroy(self) -> None:
+        from . import bench_port
+        for port in self._lent:  # home first: a veth end would go with its namespace
+            bench_port.give_back(port)
+        self._lent.clear()
         for name in reversed(self._created):
             netns.remove(name)
         self._created.clear()
@@ -108,6 +113,16 @@ class Lab:
         """Give an existing host a port on one more link (a relay DUT grows a client-side interface)."""
         host.ports[link] = self._attach(host, link)
         return host.ports[link]
+
+    def lend_port(self, name: str, vlan: int | None = None, link: str = "lan") -> Host:
+        """A port of the lab host (or a VLAN on it) as the DUT's attachment to `link` (bench_port): a Host whose
+        namespace is the switch's and whose port's bridge side is the lent interface. The device's MAC is not
+        known until it speaks (the testbed learns it)."""
+        from . import bench_port
+        bridge = self.add_link(link)
+        lent = bench_port.lend(name, vlan, self.switch, bridge, self.tag)
+        self._lent.append(name)
+        return Host("dut", self.switch, {link: Port(link, lent, None, None, lent)})
 
     def add_address(self, host: Host, link: str, address: str, prefixlen: int = 64) -> None:
         """A permanent address on the host's port, usable at once (IFA_F_NODAD): a relay sources Relay-forwards

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""The stand-in for a device on the bench, for the suite's own tests: ISC dhclient in a namespace of the test's own,
+behind a veth whose other end is the "port" a bench profile names.
+
+`restart NAMESPACE IFACE FOLDER` is the profile's reset command: it stops the client it started last (if any) and
+starts a new one with fresh state, in a DUT box of its own (conformance.dut.enter), as a power cycle would. `stop`
+ends it for good.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conformance import data
+from conformance.dut.process import render_template
+from conformance.dut.profile import DUT_PRIVILEGES
+from conformance.lab.syscalls import CAPABILITY_NUMBERS
+
+
+def stop(folder: Path) -> None:
+    try:
+        keeper = int((folder / "keeper.pid").read_text())
+    except (FileNotFoundError, ValueError):
+        return
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(keeper, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while Path(f"/proc/{keeper}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    (folder / "keeper.pid").unlink(missing_ok=True)
+
+
+def restart(namespace: str, iface: str, folder: Path) -> None:
+    stop(folder)
+    state = folder / "state"
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(mode=0o700, parents=True)
+    (state / "box").mkdir(mode=0o700)
+    fixtures = data.fixtures() / "dhclient"
+    (state / "dhclient6.conf").write_text(render_template(fixtures / "dhclient6.conf", {
+        "iface": iface, "state": str(state), "fixtures": str(data.fixtures())}))
+    spec = {"netns": f"/run/netns/{namespace}", "state": str(state), "private_dirs": ["/var/lib/dhcp"],
+            "files_limit": 16 << 20, "capabilities": sorted(CAPABILITY_NUMBERS[n] for n in DUT_PRIVILEGES)}
+    command = ["dhclient", "-6", "-d", "-v", "-cf", f"{state}/dhclient6.conf", "-lf", f"{state}/dhclient6.leases",
+               "-pf", f"{state}/dhclient.pid", "-sf", str(fixtures / "dhclient-script"), iface]
+    with open(folder / "device.log", "ab") as log:
+        keeper = subprocess.Popen([sys.executable, "-m", "conformance.dut.enter", json.dumps(spec), "--", *command],
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=state)
+    (folder / "keeper.pid").write_text(str(keeper.pid))
+    print(f"stand-in device restarted: dhclient on {iface} in {namespace} (keeper {keeper.pid})", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    if argv[1:2] == ["restart"] and len(argv) == 5:
+        restart(argv[2], argv[3], Path(argv[4]))
+    elif argv[1:2] == ["stop"] and len(argv) == 3:
+        stop(Path(argv[2]))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

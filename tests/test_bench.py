@@ -1,0 +1,169 @@
+"""A device on a port of the lab host (attach = "interface", issue 10), with a stand-in for the hardware: a veth pair
+whose one end is the "port" in the host's own namespace and whose other end sits in a namespace of the test's own,
+where ISC dhclient runs as the device (tests/controls/bench_device.py; the profile's reset restarts it with fresh
+state). The port is lent to each case's lab and must come back exactly as it was, however the run ends."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CONTROLS, PROJECT, junit_outcomes, run_cli
+
+pytestmark = pytest.mark.lab
+
+# Cases whose verdicts on dhclient do not move with the host's load (C-RENEW-T1 does: LAB-NOTES), so the two runs
+# side by side must agree.
+CASES = ["C-PREF-255", "C-PREF-WAIT", "C-PREF-ABSENT", "C-PREF-AFTER-RT", "C-REBIND-T2", "C-LINK-CHANGE"]
+_serial = iter(range(1000))
+
+
+def _ip(*args: str) -> str:
+    return subprocess.run(["ip", *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def stand_in(tmp_path):
+    """(the port's name, a bench profile for it): the port carries a link-local address, an MTU of 1400, a route
+    in a table of its own and a changed accept_ra, so that giving it back has something to restore."""
+    n = next(_serial)
+    port, namespace = f"d6cb{os.getpid() % 100000}{n}", f"d6cbench-{os.getpid()}-{n}"
+    table = str(10000 + os.getpid() % 50000 * 10 + n)  # tables of its own: tests side by side never share one
+    try:
+        _ip("netns", "add", namespace)
+        _ip("link", "add", port, "type", "veth", "peer", "name", "dev0", "netns", namespace)
+        for key in ("accept_dad", "router_solicitations", "accept_ra"):  # as the lab's own DUT namespaces have them
+            for scope in ("all", "default", "dev0"):
+                subprocess.run(["ip", "netns", "exec", namespace, "sysctl", "-qw",
+                                f"net.ipv6.conf.{scope}.{key}=0"], check=True)
+        _ip("-n", namespace, "link", "set", "dev0", "up")
+        _ip("link", "set", port, "mtu", "1400", "up")
+        _ip("-6", "route", "add", "2001:db8:bb::/64", "dev", port, "table", table)
+        Path(f"/proc/sys/net/ipv6/conf/{port}/accept_ra").write_text("2")
+    except BaseException:
+        _remove(port, namespace)
+        raise
+    profile = tmp_path / "bench.toml"
+    profile.write_text(f'''[dut]
+name = "ISC dhclient on the bench (stand-in)"
+role = "client"
+attach = "interface"
+interface = "{port}"
+reset = ["{{python}}", "{CONTROLS / 'bench_device.py'}", "restart", "{namespace}", "dev0", "{tmp_path / 'device'}"]
+ready = "solicit"
+ready_timeout = 20
+[capabilities]
+ia_na = true
+''')
+    yield port, profile, str(int(table) + 100000)
+    subprocess.run([sys.executable, str(CONTROLS / "bench_device.py"), "stop", str(tmp_path / "device")])
+    _remove(port, namespace)
+
+
+def _remove(port: str, namespace: str) -> None:
+    subprocess.run(["ip", "link", "del", port], capture_output=True)
+    subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
+
+
+def _state(port: str) -> dict:
+    """The port as the host sees it: link (namespace, state, MTU, master), addresses, routes in every table, and
+    its IPv6 settings."""
+    link = json.loads(_ip("-j", "-d", "link", "show", port))[0]
+    settings = {p.name: p.read_text() for p in Path(f"/proc/sys/net/ipv6/conf/{port}").iterdir()
+                if p.name != "stable_secret"}
+    return {"link": {k: link.get(k) for k in ("ifname", "operstate", "mtu", "master", "address", "flags")},
+            "addresses": _ip("-br", "addr", "show", port), "routes": _ip("-6", "route", "show", "table", "all",
+                                                                          "dev", port), "settings": settings}
+
+
+class _Sniffer:
+    """Every DHCPv6 frame the host's own namespace sees on any interface but the lent port."""
+
+    def __init__(self, port: str):
+        self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86DD))
+        self._sock.settimeout(0.2)
+        self.seen: list[str] = []
+        self._port, self._stop = port, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                frame, address = self._sock.recvfrom(65536)
+            except socket.timeout:
+                continue
+            if address[0] != self._port and len(frame) > 58 and frame[20] == 17 and \
+                    {int.from_bytes(frame[54:56], "big"), int.from_bytes(frame[56:58], "big")} & {546, 547}:
+                self.seen.append(address[0])
+
+    def stop(self) -> list[str]:
+        self._stop.set()
+        self._thread.join()
+        self._sock.close()
+        return self.seen
+
+
+def test_a_device_on_a_port_gets_the_verdicts_the_same_program_gets_as_a_process(tmp_path, stand_in):
+    """The stand-in and the process profile of the same dhclient, judged side by side on the same cases, agree;
+    the port comes back exactly as it was; no DHCPv6 frame appears on any other interface of the host."""
+    port, profile, _ = stand_in
+    before = _state(port)
+    sniffer = _Sniffer(port)
+    args = [arg for case_id in CASES for arg in ("--case", case_id)]
+    bench = subprocess.Popen([sys.executable, "-m", "conformance.cli", "run", "--profile", str(profile), *args,
+                              "--report-dir", str(tmp_path / "bench")], stdout=subprocess.PIPE, text=True)
+    process = run_cli("run", "--profile", str(PROJECT / "profiles" / "dhclient.toml"), *args, "--report-dir",
+                      str(tmp_path / "process"), timeout=600)
+    bench_output, _ = bench.communicate(timeout=600)
+    leaked = sniffer.stop()
+    on_bench = {k: v["outcome"] for k, v in junit_outcomes(tmp_path / "bench" / "junit-bench.xml").items()}
+    as_process = {k: v["outcome"] for k, v in junit_outcomes(tmp_path / "process" / "junit-dhclient.xml").items()}
+    assert on_bench == as_process and len(on_bench) == len(CASES), bench_output + process.stdout
+    assert _state(port) == before
+    assert leaked == [], leaked
+    assert not Path(f"/run/d6c-ports/{port}.json").exists()
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGKILL"])
+def test_the_port_comes_back_however_the_run_ends(tmp_path, stand_in, how):
+    """Interrupted with Ctrl-C in the middle of a case, the run gives the port back itself; killed, `cleanup` does
+    (the record written before the port moved says how it was)."""
+    port, profile, _ = stand_in
+    before = _state(port)
+    run = subprocess.Popen([sys.executable, "-m", "conformance.cli", "run", "--profile", str(profile), "--case",
+                            "C-RENEW-T1", "--report-dir", str(tmp_path / "r")], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 30
+    while not Path(f"/run/d6c-ports/{port}.json").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.5)  # inside the case: the device has been reset and is talking
+    run.send_signal(getattr(signal, how))
+    output, _ = run.communicate(timeout=60)
+    if how == "SIGKILL":
+        assert Path(f"/run/d6c-ports/{port}.json").exists()
+        cleanup = run_cli("cleanup")
+        assert f"removed port {port}" in cleanup.stdout, cleanup.stdout + cleanup.stderr
+    assert _state(port) == before, output
+    assert not Path(f"/run/d6c-ports/{port}.json").exists()
+
+
+def test_a_port_the_host_may_be_reached_through_is_refused_unless_taken(tmp_path, stand_in):
+    port, profile, spare_table = stand_in
+    _ip("-6", "route", "add", "default", "dev", port, "table", spare_table)  # no rule uses it: nothing changes
+    refused = run_cli("run", "--profile", str(profile), "--case", "C-PREF-255", "--report-dir", str(tmp_path / "r"))
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert f"port {port}: it carries a default route (dev {port})" in refused.stderr
+    assert f"--take-port {port}" in refused.stderr and not (tmp_path / "r").exists()
+    before = _state(port)
+    taken = run_cli("run", "--profile", str(profile), "--case", "C-PREF-255", "--report-dir", str(tmp_path / "r"),
+                    "--take-port", port)
+    assert junit_outcomes(tmp_path / "r" / "junit-bench.xml")["C-PREF-255"]["outcome"] in ("PASS", "FAIL"), \
+        taken.stdout
+    assert _state(port) == before
