@@ -164,6 +164,7 @@ def cmd_list(args) -> int:
 def cmd_doctor(args) -> int:
     from .lab import netns
     from .lab.topology import Lab
+    profile = profiles.load(args.profile) if args.profile else None  # bad profile: exit 2 first
     problems = 0
     try:
         netns.require_capabilities()
@@ -183,7 +184,57 @@ def cmd_doctor(args) -> int:
     for program in REFERENCE_PROGRAMS:
         found = shutil.which(program)
         print(f"{'ok' if found else 'missing':7} {program}{' ' + found if found else ''}")
+    if profile is not None and profile.bench is not None and not problems:
+        problems += _check_bench(profile, set(args.take_port))
     return 3 if problems else 0
+
+
+def _check_bench(profile, taken: set[str]) -> int:
+    """A bench profile before a run: the port can be lent, the reset runs, the device becomes ready (as a case
+    would see it: its port lent to a lab, captured). Prints a line per step; 1 if one failed, else 0."""
+    from .dut.device import DeviceDut
+    from .lab import bench_port
+    from .lab.capture import Capture
+    from .lab.timeline import Timeline
+    from .lab.topology import Lab
+    from .results import HarnessError
+    from .wire.constants import CLIENT_MESSAGES
+    bench = profile.bench
+    try:
+        bench_port.check(bench.interface, taken)
+    except UsageError as exc:
+        print(f"FAILED  {exc}")
+        return 1
+    print(f"ok      port {bench.interface}: can be lent" + (f" (VLAN {bench.vlan})" if bench.vlan else ""))
+    timeline, lab = Timeline(), Lab()
+    try:
+        lab.__enter__()
+        host = lab.lend_port(bench.interface, bench.vlan)
+        capture = Capture(lab.switch, host.port().bridge_port, timeline)
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="d6c-doctor-") as folder:
+            device = DeviceDut(profile, lab.switch, host.port().bridge_port, Path(folder) / "dut.log")
+            try:
+                device.start()
+            except HarnessError as exc:
+                print(f"FAILED  reset: {exc}\n{(Path(folder) / 'dut.log').read_text()[-2000:]}")
+                return 1
+        print(f"ok      reset: done in {device.reset_seconds:.1f} s" + (", carrier up" if bench.ready == "link" else ""))
+        if bench.ready == "solicit":
+            first = timeline.wait_for(lambda m: m.msg_type in CLIENT_MESSAGES, bench.ready_timeout)
+            if first is None:
+                print(f"FAILED  ready: no DHCPv6 client message on {bench.interface} within {bench.ready_timeout:.0f} "
+                      "s of the reset (dut.ready_timeout)")
+                return 1
+            print(f"ok      ready: its {first.name.title()} came {first.time - device.started_at:.1f} s after the "
+                  f"reset, from {first.src_mac}")
+        capture.stop()
+        return 0
+    except (EnvironmentUnfit, OSError) as exc:
+        print(f"FAILED  port {bench.interface}: {exc}")
+        return 1
+    finally:
+        lab.destroy()  # the port goes home
 
 
 def _try_box(host) -> None:
@@ -251,7 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
     lst = sub.add_parser("list", help="cases, IDs, RFC sections, levels")
     lst.add_argument("--profile")
     lst.set_defaults(func=cmd_list)
-    sub.add_parser("doctor", help="privileges, kernel features, reference programs").set_defaults(func=cmd_doctor)
+    doc = sub.add_parser("doctor", help="privileges, kernel features, reference programs; with a bench profile, its "
+                                        "port, reset and readiness")
+    doc.add_argument("--profile", help="also check this profile (a device on a port: attach = \"interface\")")
+    doc.add_argument("--take-port", action="append", default=[], metavar="PORT")
+    doc.set_defaults(func=cmd_doctor)
     clean = sub.add_parser("cleanup", help="remove what a crashed run left")
     clean.add_argument("--all", action="store_true", help="also remove namespaces of runs still alive")
     clean.set_defaults(func=cmd_cleanup)

@@ -167,3 +167,15 @@ def test_a_port_the_host_may_be_reached_through_is_refused_unless_taken(tmp_path
     assert junit_outcomes(tmp_path / "r" / "junit-bench.xml")["C-PREF-255"]["outcome"] in ("PASS", "FAIL"), \
         taken.stdout
     assert _state(port) == before
+
+
+def test_doctor_checks_a_bench_profile_and_gives_the_port_back(stand_in):
+    port, profile, spare_table = stand_in
+    before = _state(port)
+    ready = run_cli("doctor", "--profile", str(profile))
+    assert ready.returncode == 0 and f"ok      port {port}: can be lent" in ready.stdout, ready.stdout + ready.stderr
+    assert "ok      ready: its Solicit came" in ready.stdout
+    assert _state(port) == before
+    _ip("-6", "route", "add", "default", "dev", port, "table", spare_table)
+    refused = run_cli("doctor", "--profile", str(profile))
+    assert refused.returncode == 3 and f"FAILED  port {port}: it carries a default route" in refused.stdout
