@@ -284,8 +284,12 @@ class ClientTestbed(Testbed):
             self.dut_port = self.dut_host.port()
             self.dut = ProcessDut(self.profile, self.dut_host.namespace, self.dut_port.iface, self.state_dir,
                                   self.evidence_dir / "dut.log")
-        self.start_timeout = bench.ready_timeout if bench else DUT_START_TIMEOUT
         self.capture(self.lab.switch, self.dut_port.bridge_port)
+
+    @property
+    def start_timeout(self) -> float:
+        """How long the DUT may take from its start to its first message: a device may be booting."""
+        return self.profile.bench.ready_timeout if self.profile.bench else DUT_START_TIMEOUT
 
     # scenario -------------------------------------------------------------------------------------------------
     def server(self, preference: int | None = None, advertise_delay: float = 0.0, **script) -> FakeServer:

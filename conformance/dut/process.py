@@ -193,6 +193,8 @@ class ProcessDut:
         """dut-files.tar into the evidence with a listing beside it (dut-files.txt), or a line saying why not."""
         kept = self.state_dir / box.FILES
         listing = self.files_path.with_suffix(".txt")
+        if self.files_path.exists():
+            return  # kept by an earlier stop
         if not kept.is_file():
             listing.write_text("the files the DUT wrote were not kept: its box was killed (see the log)\n")
             return

@@ -38,7 +38,6 @@ class PortState:
     addresses: list[tuple[str, int]] = field(default_factory=list)
     routes: list[dict] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)  # "ipv6/accept_ra" -> "1"
-    parent_was_up: bool = True       # a VLAN's port, brought up for it
 
 
 def _record(name: str) -> Path:
@@ -111,7 +110,7 @@ def lend(name: str, vlan: int | None, switch: str, bridge: str, tag: naming.RunT
     state = inspect(name)
     lent = tag.interface(f"v{vlan}") if vlan is not None else name
     record = PortState(name, os.getpid(), switch, lent, vlan, state["up"], state["mtu"], state["master"],
-                       state["addresses"], state["routes"], _settings(name), state["up"])
+                       state["addresses"], state["routes"], _settings(name))
     PORTS.mkdir(mode=0o700, exist_ok=True)
     try:
         fd = os.open(_record(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
@@ -181,7 +180,7 @@ def _restore(record: PortState) -> None:
                 pass  # read-only settings
         master = ipr.link_lookup(ifname=record.master) if record.master else []
         ipr.link("set", index=index, mtu=record.mtu, master=master[0] if master else 0,
-                 state="up" if (record.up if record.vlan is None else record.parent_was_up) else "down")
+                 state="up" if record.up else "down")  # a VLAN's port too, brought up for it
         for address, prefixlen in record.addresses:
             try:
                 ipr.addr("replace", index=index, address=address, prefixlen=prefixlen)
