@@ -1,4 +1,5 @@
 """Profiles are validated on load: a bad one is refused naming the file and the key, before anything is created."""
+import re
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,8 @@ import pytest
 from conformance.dut import profile as profiles
 from conformance.errors import UsageError
 
-PROFILES = sorted(Path(__file__).parents[1].joinpath("profiles").glob("*.toml"))
+PROFILES = sorted(Path(__file__).parents[1].joinpath("profiles").glob("*.toml")) + sorted(
+    Path(__file__).parents[1].joinpath("profiles", "templates").glob("*.toml"))
 GOOD = """[capabilities]
 ia_na = true
 
@@ -113,3 +115,41 @@ def test_private_dirs_may_be_made_in_the_duts_own_copies(tmp_path, folder):
 def test_a_folder_is_not_a_profile(tmp_path):
     with pytest.raises(UsageError, match="is a folder"):
         profiles.load(tmp_path)
+
+
+BENCH = """[capabilities]
+ia_na = true
+
+[dut]
+name = "cpe"
+role = "client"
+attach = "interface"
+interface = "eth9"
+"""
+
+
+@pytest.mark.parametrize("extra, key", [
+    ('command = ["dhclient"]', "[dut.command]"),
+    ('private_dirs = ["/var/lib/x"]', "[dut.private_dirs]"),
+    ('vlan = 5000', "[dut.vlan]"),
+    ('reset = ["sh", "{host}"]', "[dut.reset] unknown placeholder {host}"),
+    ('reset = ["no-such-resetter"]', "[dut.reset] program 'no-such-resetter' not found"),
+    ('ready = "boot"', "[dut.ready]"),
+    ('ready = ["sh", "{iface:>9}"]', "[dut.ready] bad placeholder"),
+    ('reset_timeout = 0', "[dut.reset_timeout]"),
+])
+def test_bench_profiles_are_checked_before_anything_is_created(tmp_path, extra, key):
+    with pytest.raises(UsageError, match=re.escape(key)):
+        profiles.load(write(tmp_path, BENCH + extra + "\n"))
+
+
+def test_a_bench_profile_loads_with_its_reset_and_ready_commands(tmp_path):
+    profile = profiles.load(write(tmp_path, BENCH + 'vlan = 101\nreset = ["sh", "-c", "echo {iface} {vlan}"]\n'
+                                                    'ready = ["true"]\nready_timeout = 30\n'))
+    assert (profile.bench.interface, profile.bench.vlan, profile.bench.ready, profile.bench.ready_timeout) == \
+        ("eth9", 101, ("true",), 30.0)
+
+
+def test_a_relay_on_the_bench_is_refused_as_not_supported_yet(tmp_path):
+    with pytest.raises(UsageError, match="a relay on the bench is not supported yet"):
+        profiles.load(write(tmp_path, BENCH.replace('role = "client"', 'role = "relay"')))

@@ -4,7 +4,8 @@ starting point.
 `start` runs the profile's reset (a command on the lab host: a switched PDU, labgrid, SSH or a serial console
 restarting the client; without one, the operator is asked on the terminal) and then waits until the device is
 ready as the profile says: "solicit", its first Solicit, which the case itself waits for (ready_timeout instead of
-the 10 s a program gets); "link", a carrier on its port. The reset's output goes into dut.log and its duration
+the 10 s a program gets); "link", a carrier on its port; or a command, run each second until it exits 0. The
+reset's output (and the ready command's) goes into dut.log and its duration
 into the case's measurements, never into a verdict: the case's clock starts when the reset is over. A device runs
 on after its case, so it never ends and `stop` leaves it to the next case's reset.
 """
@@ -33,29 +34,42 @@ class DeviceDut:
     def start(self) -> None:
         began = time.time()
         if self.bench.reset:
-            self._run_reset()
+            self._run("reset", self.bench.reset, self.bench.reset_timeout, "dut.reset_timeout")
         else:
             self._ask_operator()
         if self.bench.ready == "link":
             self._wait_for_carrier()
+        elif not isinstance(self.bench.ready, str):
+            self._wait_for_command()
         self.reset_seconds = time.time() - began
         self.started_at = time.time()
 
-    def _run_reset(self) -> None:
+    def _run(self, what: str, command: tuple[str, ...], timeout: float, key: str) -> int:
+        """Run a profile's command on the lab host, its output into dut.log; HarnessError if it outlives `timeout`.
+        Its exit status."""
         values = {"iface": self.bench.interface, "vlan": str(self.bench.vlan or ""),
                   "profile_dir": str(self.profile.path.parent), "python": sys.executable}
-        command = [arg.format(**values) for arg in self.bench.reset]
+        argv = [arg.format(**values) for arg in command]
         with open(self.log_path, "ab") as log:
-            log.write(f"[reset: {' '.join(command)}]\n".encode())
+            log.write(f"[{what}: {' '.join(argv)}]\n".encode())
             log.flush()
             try:
-                result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                        timeout=self.bench.reset_timeout)
+                status = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                        timeout=timeout).returncode
             except subprocess.TimeoutExpired:
-                raise HarnessError(f"the reset command did not finish within {self.bench.reset_timeout:.0f} s "
-                                   "(dut.reset_timeout); see dut.log") from None
-        if result.returncode != 0:
-            raise HarnessError(f"the reset command exited with status {result.returncode}; see dut.log")
+                raise HarnessError(f"the {what} command did not finish within {timeout:.0f} s ({key}); see "
+                                   "dut.log") from None
+        if what == "reset" and status != 0:
+            raise HarnessError(f"the reset command exited with status {status}; see dut.log")
+        return status
+
+    def _wait_for_command(self) -> None:
+        deadline = time.time() + self.bench.ready_timeout
+        while self._run("ready", self.bench.ready, max(1.0, deadline - time.time()), "dut.ready_timeout") != 0:
+            if time.time() > deadline:
+                raise HarnessError(f"the ready command did not exit 0 within {self.bench.ready_timeout:.0f} s of the "
+                                   "reset (dut.ready_timeout); see dut.log")
+            time.sleep(1.0)
 
     def _ask_operator(self) -> None:
         if not sys.stdin.isatty():

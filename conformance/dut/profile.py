@@ -64,13 +64,13 @@ class Timing:
 class Bench:
     """A device on a port of the lab host (attach = "interface"): the port, a VLAN on it, how to bring the device
     to a case's starting point (`reset`, a command; None: the operator does it) and how the suite knows it is back
-    (`ready`: "solicit", its first Solicit; "link", its carrier)."""
+    (`ready`: "solicit", its first Solicit; "link", its carrier; or a command that exits 0 once it is)."""
 
     interface: str
     vlan: int | None = None
     reset: tuple[str, ...] | None = None
     reset_timeout: float = 120
-    ready: str = "solicit"
+    ready: str | tuple[str, ...] = "solicit"
     ready_timeout: float = 120
 
 
@@ -171,7 +171,7 @@ _SCHEMA = {
     "dut": {"name": str, "role": str, "attach": str, "command": list, "templates": dict, "private_dirs": list,
             "stop_timeout": (int, float), "log_limit": int, "files_limit": int, "capture_limit": int,
             "privileges": list, "interface": str, "vlan": int, "reset": list, "reset_timeout": (int, float),
-            "ready": str, "ready_timeout": (int, float)},
+            "ready": (str, list), "ready_timeout": (int, float)},
     "capabilities": {name: bool for name in CAPABILITIES},
     "timing": {"tolerance": (int, float), "min_t2": int, "rfc": str},
 }
@@ -271,23 +271,32 @@ def _bench(path: Path, dut: dict) -> Bench:
     if not name or len(name) > 15 or not all(ch.isalnum() or ch in "-_.@" for ch in name):
         raise ProfileError(path, "dut.interface", "names the lab host's port the device is cabled to (ip link shows "
                                                   "them)")
-    if dut.get("ready", "solicit") not in READY:
-        raise ProfileError(path, "dut.ready", f"must be one of {', '.join(READY)}")
-    reset = dut.get("reset")
-    if reset is not None:
-        if not reset or not all(isinstance(arg, str) for arg in reset):
-            raise ProfileError(path, "dut.reset", "must be a non-empty list of strings, starting with the program")
-        try:
-            unknown = set().union(*map(_placeholders, reset)) - RESET_KEYS
-        except ValueError as exc:
-            raise ProfileError(path, "dut.reset", f"bad placeholder ({exc})") from None
-        if unknown:
-            raise ProfileError(path, "dut.reset", f"unknown placeholder {{{sorted(unknown)[0]}}}; known: "
-                                                  f"{', '.join(sorted(RESET_KEYS))}")
-        if shutil.which(reset[0].format(profile_dir=str(path.parent), python=sys.executable, iface=name,
-                                        vlan="")) is None:
-            raise ProfileError(path, "dut.reset", f"program {reset[0]!r} not found")
-    return Bench(name, dut.get("vlan"), tuple(reset) if reset else None, ready=dut.get("ready", "solicit"))
+    ready = dut.get("ready", "solicit")
+    if isinstance(ready, list):
+        ready = _bench_command(path, "dut.ready", ready, name)
+    elif ready not in READY:
+        raise ProfileError(path, "dut.ready", f"must be one of {', '.join(READY)}, or a command that exits 0 once "
+                                              "the device is ready")
+    reset = _bench_command(path, "dut.reset", dut["reset"], name) if "reset" in dut else None
+    return Bench(name, dut.get("vlan"), reset, ready=ready)
+
+
+def _bench_command(path: Path, key: str, command: list, iface: str) -> tuple[str, ...]:
+    """A command a bench profile runs on the lab host (reset, ready): strings, RESET_KEYS placeholders, a program
+    that exists."""
+    if not command or not all(isinstance(arg, str) for arg in command):
+        raise ProfileError(path, key, "must be a non-empty list of strings, starting with the program")
+    try:
+        unknown = set().union(*map(_placeholders, command)) - RESET_KEYS
+    except ValueError as exc:
+        raise ProfileError(path, key, f"bad placeholder ({exc})") from None
+    if unknown:
+        raise ProfileError(path, key, f"unknown placeholder {{{sorted(unknown)[0]}}}; known: "
+                                      f"{', '.join(sorted(RESET_KEYS))}")
+    if shutil.which(command[0].format(profile_dir=str(path.parent), python=sys.executable, iface=iface,
+                                      vlan="")) is None:
+        raise ProfileError(path, key, f"program {command[0]!r} not found")
+    return tuple(command)
 
 
 def composed(client: Profile, relay: Profile) -> Profile:
