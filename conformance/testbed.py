@@ -453,15 +453,21 @@ class ClientTestbed(Testbed):
         """Whether the DUT answers Neighbor Solicitations for `address`, asked from a fake server's host."""
         return self.dut_port.mac in probe.answered_by(self.servers[0].host, address)
 
+    def answers_by(self, address: str, deadline: float) -> bool:
+        """Whether the DUT answers Neighbor Solicitations for `address` before capture-clock time `deadline`
+        (asked again every 0.2 s: a tentative address, under Duplicate Address Detection, is silent)."""
+        while not self.uses(address):
+            if time.time() > deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
     def require_in_use(self, address: str, since: float, within: float) -> None:
         """The DUT answers Neighbor Solicitations for `address` within `within` seconds of `since`, or the case's
         scenario (a client using its lease) never began: HarnessError."""
-        deadline = since + within
-        while not self.uses(address):
-            if time.time() > deadline:
-                raise HarnessError(f"the DUT did not use {address} within {within:.0f} s of its Reply (it answered no "
-                                   "Neighbor Solicitation for it), so it holds no lease in use to judge")
-            time.sleep(0.2)
+        if not self.answers_by(address, since + within):
+            raise HarnessError(f"the DUT did not use {address} within {within:.0f} s of its Reply (it answered no "
+                               "Neighbor Solicitation for it), so it holds no lease in use to judge")
 
     def first_sent_after(self, moment: float, until: float) -> Message | None:
         """The first DHCPv6 message the DUT sends after capture-clock time `moment`, waiting until `until`; None if
