@@ -4,6 +4,7 @@ import argparse
 import os
 import shutil
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -211,7 +212,6 @@ def _check_bench(profile, taken: set[str]) -> int:
         lab.__enter__()
         host = lab.lend_port(bench.interface, bench.vlan)
         capture = Capture(lab.switch, host.port().bridge_port, timeline)
-        import tempfile
         with tempfile.TemporaryDirectory(prefix="d6c-doctor-") as folder:
             device = DeviceDut(profile, lab.switch, host.port().bridge_port, Path(folder) / "dut.log")
             try:
@@ -239,7 +239,6 @@ def _check_bench(profile, taken: set[str]) -> int:
 
 def _try_box(host) -> None:
     """Run `true` in a DUT's box in the doctor's namespace; OSError saying what failed."""
-    import tempfile
     from .dut.process import ProcessDut
     from .dut.profile import Profile
     with tempfile.TemporaryDirectory(prefix="d6c-doctor-") as folder:

@@ -196,18 +196,6 @@ def _restore(record: PortState) -> None:
                 pass
 
 
-def lent_by(pid: int) -> list[str]:
-    """The ports whose record names `pid` as owner."""
-    out = []
-    for path in PORTS.glob("*.json") if PORTS.is_dir() else ():
-        try:
-            if json.loads(path.read_text()).get("owner") == pid:
-                out.append(path.stem)
-        except (OSError, ValueError):
-            pass
-    return out
-
-
 def sweep(include_live: bool = False) -> list[str]:
     """Give back every port whose owner is gone (or every port, with include_live)."""
     given = []
