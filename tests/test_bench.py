@@ -195,3 +195,20 @@ def test_a_vlan_the_kernel_cannot_make_is_an_error_saying_so(tmp_path, stand_in)
     if Path("/proc/net/vlan").exists():  # the module was loaded on demand
         pytest.skip("this kernel has 802.1Q support; the VLAN path itself is not covered by a test yet")
     assert result.returncode == 3 and "no 802.1Q VLAN support" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("change, outcome, said", [
+    ('ready = ["true"]', "PASS", None),
+    ('ready = ["false"]\nready_timeout = 2', "ERROR", "the ready command did not exit 0 within 2 s"),
+    ('reset = ["false"]', "ERROR", "the reset command exited with status 1"),
+])
+def test_a_reset_or_ready_command_that_fails_is_an_error_saying_so(tmp_path, stand_in, change, outcome, said):
+    port, profile, _ = stand_in
+    changed = {line.split(" = ")[0] for line in change.splitlines()}
+    kept = [line for line in profile.read_text().splitlines() if line.split(" = ")[0] not in changed]
+    profile.write_text("\n".join(kept).replace("[capabilities]", change + "\n[capabilities]") + "\n")
+    before = _state(port)
+    result = run_cli("run", "--profile", str(profile), "--case", "C-PREF-255", "--report-dir", str(tmp_path / "r"))
+    assert junit_outcomes(tmp_path / "r" / "junit-bench.xml")["C-PREF-255"]["outcome"] == outcome, result.stdout
+    assert said is None or said in result.stdout
+    assert _state(port) == before
