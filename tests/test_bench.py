@@ -73,14 +73,16 @@ def _remove(port: str, namespace: str) -> None:
 
 
 def _state(port: str) -> dict:
-    """The port as the host sees it: link (namespace, state, MTU, master), addresses, routes in every table, and
+    """The port as the host sees it: link (namespace, state, MTU, master), addresses, the routes in every table that
+    are not the kernel's own (those follow the addresses, and come and go with Duplicate Address Detection), and
     its IPv6 settings."""
     link = json.loads(_ip("-j", "-d", "link", "show", port))[0]
     settings = {p.name: p.read_text() for p in Path(f"/proc/sys/net/ipv6/conf/{port}").iterdir()
                 if p.name != "stable_secret"}
     return {"link": {k: link.get(k) for k in ("ifname", "operstate", "mtu", "master", "address", "flags")},
-            "addresses": _ip("-br", "addr", "show", port), "routes": _ip("-6", "route", "show", "table", "all",
-                                                                          "dev", port), "settings": settings}
+            "addresses": _ip("-br", "addr", "show", port),
+            "routes": [r for r in _ip("-6", "route", "show", "table", "all", "dev", port).splitlines()
+                       if "proto kernel" not in r], "settings": settings}
 
 
 class _Sniffer:
