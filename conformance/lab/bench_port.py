@@ -98,6 +98,9 @@ def _reached_through(name: str, state: dict) -> str | None:
 def check(name: str, taken: set[str]) -> None:
     """The port may be lent: it exists, and carries nothing the lab host may be reached through (unless
     --take-port names it). UsageError naming the port and what it carries."""
+    owner = _owner(name)
+    if owner is not None and naming.owner_alive(owner):
+        raise UsageError(f"port {name} is lent to another run (pid {owner}), which is still going")
     reason = _reached_through(name, inspect(name))
     if reason and name not in taken:
         raise UsageError(f"port {name}: {reason}, so the lab host may be reached through it; pass --take-port {name} "
@@ -115,9 +118,8 @@ def lend(name: str, vlan: int | None, switch: str, bridge: str, tag: naming.RunT
     try:
         fd = os.open(_record(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
-        other = json.loads(_record(name).read_text()).get("owner")
-        raise UsageError(f"port {name} is lent to another run (pid {other}); `dhcpv6-conformance cleanup` gives "
-                         "back the ports of runs that are gone") from None
+        raise UsageError(f"port {name} is lent to another run (pid {_owner(name)}); `dhcpv6-conformance cleanup` "
+                         "gives back the ports of runs that are gone") from None
     with os.fdopen(fd, "w") as out:
         json.dump(asdict(record), out)
     try:
@@ -145,6 +147,14 @@ def _move_in(name: str, vlan: int | None, lent: str, switch: str, bridge: str) -
     with NetNS(switch, flags=0) as ipr:
         index = ipr.link_lookup(ifname=lent)[0]
         ipr.link("set", index=index, master=ipr.link_lookup(ifname=bridge)[0], state="up")
+
+
+def _owner(name: str) -> int | None:
+    """The pid that holds the port's record, if one does."""
+    try:
+        return int(json.loads(_record(name).read_text()).get("owner", 0))
+    except (OSError, ValueError, TypeError):
+        return None
 
 
 def give_back(name: str) -> None:
@@ -200,11 +210,8 @@ def sweep(include_live: bool = False) -> list[str]:
     """Give back every port whose owner is gone (or every port, with include_live)."""
     given = []
     for path in PORTS.glob("*.json") if PORTS.is_dir() else ():
-        try:
-            owner = json.loads(path.read_text()).get("owner", 0)
-        except (OSError, ValueError):
-            owner = 0
-        if include_live or not naming.owner_alive(int(owner)):
+        owner = _owner(path.stem) or 0
+        if include_live or not naming.owner_alive(owner):
             give_back(path.stem)
             given.append(f"port {path.stem}")
     return given
