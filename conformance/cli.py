@@ -207,7 +207,7 @@ def _check_bench(profile, taken: set[str]) -> int:
         print(f"FAILED  {exc}")
         return 1
     print(f"ok      port {bench.interface}: can be lent" + (f" (VLAN {bench.vlan})" if bench.vlan else ""))
-    timeline, lab = Timeline(), Lab()
+    timeline, lab, capture = Timeline(), Lab(), None
     try:
         lab.__enter__()
         host = lab.lend_port(bench.interface, bench.vlan)
@@ -220,20 +220,22 @@ def _check_bench(profile, taken: set[str]) -> int:
                 print(f"FAILED  reset: {exc}\n{(Path(folder) / 'dut.log').read_text()[-2000:]}")
                 return 1
         print(f"ok      reset: done in {device.reset_seconds:.1f} s" + (", carrier up" if bench.ready == "link" else ""))
-        if bench.ready == "solicit":
-            first = timeline.wait_for(lambda m: m.msg_type in CLIENT_MESSAGES, bench.ready_timeout)
-            if first is None:
-                print(f"FAILED  ready: no DHCPv6 client message on {bench.interface} within {bench.ready_timeout:.0f} "
-                      "s of the reset (dut.ready_timeout)")
-                return 1
-            print(f"ok      ready: its {first.name.title()} came {first.time - device.started_at:.1f} s after the "
-                  f"reset, from {first.src_mac}")
-        capture.stop()
+        if bench.ready != "solicit":
+            return 0
+        first = timeline.wait_for(lambda m: m.msg_type in CLIENT_MESSAGES, bench.ready_timeout)
+        if first is None:
+            print(f"FAILED  ready: no DHCPv6 client message on {bench.interface} within {bench.ready_timeout:.0f} s "
+                  "of the reset (dut.ready_timeout)")
+            return 1
+        print(f"ok      ready: its {first.name.title()} came {first.time - device.started_at:.1f} s after the "
+              f"reset, from {first.src_mac}")
         return 0
     except (EnvironmentUnfit, OSError) as exc:
         print(f"FAILED  port {bench.interface}: {exc}")
         return 1
     finally:
+        if capture is not None:
+            capture.stop()
         lab.destroy()  # the port goes home
 
 

@@ -34,7 +34,9 @@ class DeviceDut:
     def start(self) -> None:
         began = time.time()
         if self.bench.reset:
-            self._run("reset", self.bench.reset, self.bench.reset_timeout, "dut.reset_timeout")
+            status = self._run("reset", self.bench.reset, self.bench.reset_timeout, "dut.reset_timeout")
+            if status != 0:
+                raise HarnessError(f"the reset command exited with status {status}; see dut.log")
         else:
             self._ask_operator()
         if self.bench.ready == "link":
@@ -59,8 +61,6 @@ class DeviceDut:
             except subprocess.TimeoutExpired:
                 raise HarnessError(f"the {what} command did not finish within {timeout:.0f} s ({key}); see "
                                    "dut.log") from None
-        if what == "reset" and status != 0:
-            raise HarnessError(f"the reset command exited with status {status}; see dut.log")
         return status
 
     def _wait_for_command(self) -> None:
