@@ -66,7 +66,7 @@ def _prepared(args):
     netns.require_capabilities()  # an unfit environment first: without root, no output folder is writable either
     if profile.bench:
         from .lab import bench_port
-        bench_port.check(profile.bench.interface, set(args.take_port))
+        bench_port.check(profile.bench.ports, set(args.take_port))
     evidence.check_writable(Path(args.report_dir), "--report-dir", folder=True)
     if args.junit:
         evidence.check_writable(Path(args.junit), "--junit", folder=False)
@@ -190,6 +190,40 @@ def cmd_doctor(args) -> int:
     return 3 if problems else 0
 
 
+def _check_relay_device(profile) -> int:
+    """A relay on the bench, as a case meets it: reset, ready, its lab plan address on the client side, and a probe
+    Solicit relayed to its first destination (a fake server there). 1 if a step failed, else 0."""
+    import ipaddress
+
+    from .relaybed import UPSTREAM, RelayTestbed
+    from .results import HarnessError
+    from .wire.constants import RELAY_FORW
+    with tempfile.TemporaryDirectory(prefix="d6c-doctor-") as folder:
+        testbed = None
+        try:
+            testbed = RelayTestbed(profile, Path(folder))
+            if any(not ipaddress.IPv6Address(d).is_multicast for d in profile.bench.destinations):
+                testbed.server().silence()
+            testbed.start_dut(list(profile.bench.destinations))
+            first = min(testbed.timeline.messages(lambda m: testbed.from_dut(m, UPSTREAM) and m.msg_type == RELAY_FORW),
+                        key=lambda m: m.time)
+        except HarnessError as exc:
+            log = Path(folder) / "dut.log"
+            print(f"FAILED  the device: {exc}\n{log.read_text()[-2000:] if log.exists() else ''}")
+            return 1
+        except (EnvironmentUnfit, OSError) as exc:
+            print(f"FAILED  the ports: {exc}")
+            return 1
+        finally:
+            if testbed is not None:
+                testbed.close()  # the ports go home
+    print(f"ok      reset: done in {testbed.dut.reset_seconds:.1f} s")
+    print(f"ok      client side: it answers for {testbed.address('client')} ({testbed.port('client').mac})")
+    print(f"ok      ready: it relayed a probe Solicit to {first.dst} {first.time - testbed.dut.started_at:.1f} s after "
+          "the reset")
+    return 0
+
+
 def _check_bench(profile, taken: set[str]) -> int:
     """A bench profile before a run: the port can be lent, the reset runs, the device becomes ready (as a case
     would see it: its port lent to a lab, captured). Prints a line per step; 1 if one failed, else 0."""
@@ -202,11 +236,14 @@ def _check_bench(profile, taken: set[str]) -> int:
     from .wire.constants import CLIENT_MESSAGES
     bench = profile.bench
     try:
-        bench_port.check(bench.interface, taken)
+        bench_port.check(bench.ports, taken)
     except UsageError as exc:
         print(f"FAILED  {exc}")
         return 1
-    print(f"ok      port {bench.interface}: can be lent" + (f" (VLAN {bench.vlan})" if bench.vlan else ""))
+    for name, vlan in bench.ports:
+        print(f"ok      port {name}: can be lent" + (f" (VLAN {vlan})" if vlan else ""))
+    if profile.role == "relay":
+        return _check_relay_device(profile)
     timeline, lab, capture = Timeline(), Lab(), None
     try:
         lab.__enter__()

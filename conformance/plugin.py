@@ -53,7 +53,7 @@ def pytest_configure(config):
     try:
         if profile.bench:
             from .lab import bench_port
-            bench_port.check(profile.bench.interface, set(config.getoption("--take-port")))
+            bench_port.check(profile.bench.ports, set(config.getoption("--take-port")))
         evidence.check_writable(Path(config.getoption("--report-dir")), "--report-dir", folder=True)
         if config.getoption("--dhcpv6-junit"):
             evidence.check_writable(Path(config.getoption("--dhcpv6-junit")), "--dhcpv6-junit", folder=False)

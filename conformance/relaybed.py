@@ -4,10 +4,15 @@ upstream link (fake servers at global addresses), a capture on the DUT's port on
 Cases call it `lab`, as client cases do: `lab.server()`, `lab.client()`, `lab.start_dut()`, then they send through
 the peers and judge what the DUT put on its links. Every time it hands out is a kernel capture timestamp.
 """
+import ipaddress
 import time
 
+import pytest
+
+from .dut.device import DeviceDut
 from .dut.process import ProcessDut
 from .dut.profile import Profile, RelayWiring
+from .lab import probe
 from .lab.topology import Port
 from .peers.client import FakeClient
 from .peers.downstream import FakeRelay
@@ -15,14 +20,14 @@ from .peers.peer import Peer
 from .results import HarnessError
 from .servers.fake_server import FakeServer
 from .servers.script import ServerScript
-from .testbed import CAPTURE_SLACK, DUT_START_TIMEOUT, ClientTestbed, Testbed, default_pool
+from .testbed import CAPTURE_SLACK, ClientTestbed, Testbed, default_pool
 from .wire import constants as c
 from .wire.codec import innermost
 from .wire.frame import Message
 from .wire.timing import RAND, RFC9915
 
-CLIENT, UPSTREAM = "client", "upstream"
-PREFIXES = {CLIENT: "2001:db8:a::", "client2": "2001:db8:b::", UPSTREAM: "2001:db8:ff::"}  # a /64 per link
+CLIENT, SECOND_CLIENT, UPSTREAM = "client", "client2", "upstream"
+PREFIXES = {CLIENT: "2001:db8:a::", SECOND_CLIENT: "2001:db8:b::", UPSTREAM: "2001:db8:ff::"}  # a /64 per link
 DOWNSTREAM_RELAY = "2001:db8:a::2"
 # A relay has no deadline in RFC 9915; a message it passes on later than the earliest end of a client's first
 # retransmission timeout (the shortest IRT of section 7.6, less RAND, section 15) may arrive after the client has sent
@@ -38,13 +43,12 @@ def same_message(relayed: bytes, sent: bytes) -> bool:
     return core[:4] == mine[:4] if len(mine) >= 4 else core == mine
 
 
-def upstream_server(testbed: Testbed, **script) -> FakeServer:
-    """A fake server on the upstream link at 2001:db8:ff::10n, answering Relay-forwards, with its own prefix unless
-    the script names a pool."""
+def upstream_server(testbed: Testbed, address: str, **script) -> FakeServer:
+    """A fake server on the upstream link at `address`, answering Relay-forwards, with its own prefix unless the
+    script names a pool."""
     index = len(testbed.servers) + 1
     script.setdefault("pool", default_pool(index))
     host = testbed.lab.add_host(f"s{index}", links=(UPSTREAM,))
-    address = f"{PREFIXES[UPSTREAM]}{0x100 + index:x}"
     testbed.lab.add_address(host, UPSTREAM, address)
     server = FakeServer(f"s{index}", host, ServerScript(**script), link=UPSTREAM, timeline=testbed.timeline)
     server.serve_relays(address)
@@ -52,38 +56,50 @@ def upstream_server(testbed: Testbed, **script) -> FakeServer:
     return server
 
 
-def await_relaying(testbed: Testbed, relay: ProcessDut, upstream_mac: str, prober: FakeClient) -> None:
-    """Send Solicits from `prober` until the relay passes one upstream: a relay says nothing before it has something
-    to relay, and both reference relays drop what arrives in their first ~100 ms."""
+def await_relaying(testbed: Testbed, relay, from_relay, prober: FakeClient) -> None:
+    """Send Solicits from `prober` until the relay passes one upstream (`from_relay(message)`: the relay sent it):
+    a relay says nothing before it has something to relay, and both reference relays drop what arrives in their
+    first ~100 ms."""
     probes: list[bytes] = []
-    while time.time() < relay.started_at + DUT_START_TIMEOUT:
+    while time.time() < relay.started_at + testbed.start_timeout:
         probes.append(prober.send(prober.message(c.SOLICIT)))
-        if testbed.timeline.wait_for(lambda m: m.link == UPSTREAM and m.src_mac == upstream_mac
-                                     and m.msg_type == c.RELAY_FORW
+        if testbed.timeline.wait_for(lambda m: m.link == UPSTREAM and m.msg_type == c.RELAY_FORW and from_relay(m)
                                      and any(same_message(m.payload, probe) for probe in probes), PROBE_EVERY):
             return
         if relay.exited() is not None:
             raise HarnessError(f"the relay {relay.ending() or 'ended'} before relaying anything; "
                                f"see {relay.log_path}")
-    raise HarnessError(f"the relay relayed no client Solicit within {DUT_START_TIMEOUT} s of its start; is the "
-                       f"profile's command right? see {relay.log_path}")
+    raise HarnessError(f"the relay relayed no client Solicit within {testbed.start_timeout:.0f} s of its start; is "
+                       f"the profile's command (or the device's configuration) right? see {relay.log_path}")
 
 
 class RelayTestbed(Testbed):
     """A relay DUT with a port on the client link (more client links on demand) and on the upstream link; it has
-    the global address ::1 of each link's prefix and is captured at its bridge port on each."""
+    the global address ::1 of each link's prefix and is captured at its bridge port on each.
+
+    A relay on the bench (attach = "interface") is cabled to lent ports instead, and configured by its operator as
+    the lab plan says (profiles/templates/physical-relay.toml): the same addresses, and the destinations its
+    profile lists, where the fake servers go. A case that needs a destination or a client link the device was not
+    configured with SKIPs, saying which."""
 
     def __init__(self, profile: Profile, evidence_dir):
         self.peers: list[Peer] = []
         super().__init__(profile, evidence_dir)
 
     def _build(self) -> None:
-        self.dut_host = self.lab.add_host("dut", links=(CLIENT, UPSTREAM))
+        bench = self.profile.bench
+        if bench is None:
+            self.dut_host = self.lab.add_host("dut", links=(CLIENT, UPSTREAM))
+        else:
+            self.dut_host = self.lab.lend_port(bench.interface, bench.vlan, CLIENT)
+            self.lab.lend_port(*bench.upstream, UPSTREAM, self.dut_host)
+            self.dut = DeviceDut(self.profile, self.lab.switch, self.port(CLIENT).iface, self.evidence_dir / "dut.log")
         for link in (CLIENT, UPSTREAM):
             self._wire(link)
 
     def _wire(self, link: str) -> None:
-        self.lab.add_address(self.dut_host, link, self.address(link))
+        if self.profile.bench is None:  # a device has its addresses from its operator
+            self.lab.add_address(self.dut_host, link, self.address(link))
         self.capture(self.lab.switch, self.dut_host.port(link).bridge_port, link)
 
     def components(self):
@@ -107,26 +123,43 @@ class RelayTestbed(Testbed):
     def client(self, link: str = CLIENT) -> FakeClient:
         """A fake client on `link`; a link the DUT is not on yet gets a port of the DUT (before start_dut)."""
         if link not in self.dut_host.ports:
-            if self.dut is not None:
+            if self.dut is not None and self.dut.started_at is not None:
                 raise ValueError(f"client link {link} added after the DUT started")
-            self.lab.attach(self.dut_host, link)
-            self._wire(link)
+            self._add_client_link(link)
         name = f"c{len(self.peers) + 1}"
         peer = FakeClient(name, self.lab.add_host(name, links=(link,)), link)
         self.peers.append(peer)
         return peer
+
+    def _add_client_link(self, link: str) -> None:
+        bench = self.profile.bench
+        if bench is None:
+            self.lab.attach(self.dut_host, link)
+        elif link == SECOND_CLIENT and bench.second:
+            self.lab.lend_port(*bench.second, link, self.dut_host)
+        else:
+            pytest.skip(f"not judged: the case needs a second client-side link ({PREFIXES[link]}/64) and the device "
+                        "on the bench is cabled to one ([dut] second_interface names a second port)")
+        self._wire(link)
 
     def downstream_relay(self) -> FakeRelay:
         """A fake relay on the client link that has the DUT's address there as its destination."""
         name = f"r{len(self.peers) + 1}"
         host = self.lab.add_host(name, links=(CLIENT,))
         self.lab.add_address(host, CLIENT, DOWNSTREAM_RELAY)
-        peer = FakeRelay(name, host, CLIENT, DOWNSTREAM_RELAY, self.port(CLIENT).mac, self.address(CLIENT))
+        peer = FakeRelay(name, host, CLIENT, DOWNSTREAM_RELAY, self.port(CLIENT), self.address(CLIENT))
         self.peers.append(peer)
         return peer
 
     def server(self, **script) -> FakeServer:
-        return upstream_server(self, **script)
+        return upstream_server(self, self._server_address(len(self.servers) + 1), **script)
+
+    def _server_address(self, index: int) -> str:
+        """Server n's address: the lab plan's 2001:db8:ff::10n, or on the bench the device's n-th unicast
+        destination where it has one (start_dut SKIPs a case whose servers the device does not relay to)."""
+        unicast = [d for d in self.profile.bench.destinations if not ipaddress.IPv6Address(d).is_multicast] \
+            if self.profile.bench else []
+        return unicast[index - 1] if index <= len(unicast) else f"{PREFIXES[UPSTREAM]}{0x100 + index:x}"
 
     def unplug(self, server: FakeServer) -> None:
         """The server drops off the upstream link, as a crashed or disconnected server does."""
@@ -137,24 +170,53 @@ class RelayTestbed(Testbed):
 
     def start_dut(self, destinations: list[str] | None = None) -> None:
         """Start the relay, told to forward to `destinations` (the servers' addresses, in order, by default), and
-        wait until it relays a client's Solicit: a relay says nothing before it has something to relay."""
-        lowers = tuple((self.port(link).iface, self.address(link)) for link in self.client_links)
-        wiring = RelayWiring(lowers, self.port(UPSTREAM).iface, self.address(UPSTREAM),
-                             tuple(destinations or [server.address for server in self.servers]))
-        self.dut = ProcessDut(self.profile, self.dut_host.namespace, lowers[0][0], self.state_dir,
-                              self.evidence_dir / "dut.log", wiring)
-        for link in self.dut_host.ports:
-            self.lab.wait_link_local(self.dut_host, link)
-        self.dut.start()
+        wait until it relays a client's Solicit: a relay says nothing before it has something to relay. A device
+        on the bench is reset instead, and must have been configured with those destinations."""
+        destinations = destinations or [server.address for server in self.servers]
+        if self.profile.bench is not None:
+            self._start_device(destinations)
+        else:
+            lowers = tuple((self.port(link).iface, self.address(link)) for link in self.client_links)
+            wiring = RelayWiring(lowers, self.port(UPSTREAM).iface, self.address(UPSTREAM), tuple(destinations))
+            self.dut = ProcessDut(self.profile, self.dut_host.namespace, lowers[0][0], self.state_dir,
+                                  self.evidence_dir / "dut.log", wiring)
+            for link in self.dut_host.ports:
+                self.lab.wait_link_local(self.dut_host, link)
+            self.dut.start()
         self.timeline.origin = self.dut.started_at
-        self._await_relaying()
-
-    def _await_relaying(self) -> None:
         prober = next((p for p in self.peers if isinstance(p, FakeClient) and p.port.link == CLIENT), None)
-        await_relaying(self, self.dut, self.port(UPSTREAM).mac, prober or self.client())
+        prober = prober or self.client()
+        if self.profile.bench is not None:
+            self._find_device(prober)
+        await_relaying(self, self.dut, lambda m: self.from_dut(m, UPSTREAM), prober)
+
+    def _start_device(self, destinations: list[str]) -> None:
+        missing = [d for d in destinations if d not in self.profile.bench.destinations]
+        if missing:
+            pytest.skip(f"not judged: the case needs the relay to relay to {', '.join(destinations)} and the device "
+                        f"on the bench was configured with {', '.join(self.profile.bench.destinations)} ([dut] "
+                        "destinations); a profile of the device configured so judges it")
+        self.dut.start()
+        self.record("reset", f"{self.dut.reset_seconds:.1f} s (not counted in any verdict)")
+        self.timeline.note(self.dut.started_at, "lab", f"RESET done in {self.dut.reset_seconds:.1f} s: the case "
+                                                       "starts here")
+
+    def _find_device(self, prober: FakeClient) -> None:
+        """The device's MAC on the client link, from its answer to a Neighbor Solicitation for the lab plan's
+        address there (a fake relay sends to it); HarnessError if it has not got that address."""
+        port, deadline = self.port(CLIENT), self.dut.started_at + self.start_timeout
+        while port.mac is None:
+            answers = probe.answered_by(prober.host, self.address(CLIENT), CLIENT) - {
+                p.mac for host in self.lab.hosts.values() for p in host.ports.values()}
+            port.mac = next(iter(sorted(answers)), None)
+            if port.mac is None and time.time() > deadline:
+                raise HarnessError(f"the device answered no Neighbor Solicitation for {self.address(CLIENT)} on its "
+                                   f"client side within {self.start_timeout:.0f} s of its reset: is it configured as "
+                                   "the lab plan says (profiles/templates/physical-relay.toml)?")
 
     # observation ----------------------------------------------------------------------------------------------
     def from_dut(self, message: Message, link: str) -> bool:
+        self.learn_mac(self.port(link), message)  # a device on the bench: its MAC is learnt from the wire
         return message.link == link and message.src_mac == self.port(link).mac
 
     def arrived(self, payload: bytes, link: str = CLIENT) -> Message:
@@ -232,7 +294,8 @@ class ClientBehindRelayTestbed(ClientTestbed):
                               self.evidence_dir / "dut.log")
 
     def server(self, preference: int | None = None, advertise_delay: float = 0.0, **script) -> FakeServer:
-        return upstream_server(self, preference=preference, advertise_delay=advertise_delay, **script)
+        return upstream_server(self, f"{PREFIXES[UPSTREAM]}{0x101 + len(self.servers):x}", preference=preference,
+                               advertise_delay=advertise_delay, **script)
 
     def start_dut(self) -> None:
         """Start the relay, forwarding to every server, wait until it relays, then start the client. A case with no
@@ -248,7 +311,7 @@ class ClientBehindRelayTestbed(ClientTestbed):
             self.lab.wait_link_local(self.relay_host, link)
         self.relay.start()
         self.prober = FakeClient("probe", self.lab.add_host("probe", links=(CLIENT,)), CLIENT)
-        await_relaying(self, self.relay, upper.mac, self.prober)
+        await_relaying(self, self.relay, lambda m: m.src_mac == upper.mac, self.prober)
         super().start_dut()
 
     def duts(self):

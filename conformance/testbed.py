@@ -25,7 +25,7 @@ from .lab.capture import Capture
 from .lab.component import Component
 from .lab.packet_socket import DEFAULT_BUFFER
 from .lab.timeline import Timeline, format_message
-from .lab.topology import Lab
+from .lab.topology import Lab, Port
 from .report import evidence
 from .results import HarnessError, Violation
 from .retransmission import Series
@@ -126,6 +126,11 @@ class Testbed:
     def _build(self) -> None:
         raise NotImplementedError
 
+    @property
+    def start_timeout(self) -> float:
+        """How long the DUT may take from its start to its first message: a device may be booting."""
+        return self.profile.bench.ready_timeout if self.profile.bench else DUT_START_TIMEOUT
+
     def capture(self, namespace: str, iface: str, link: str = "lan") -> Capture:
         capture = Capture(namespace, iface, self.timeline, link, CAPTURE_BUFFER, self.profile.capture_limit)
         self.captures.append(capture)
@@ -204,6 +209,13 @@ class Testbed:
             pytest.skip(f"not judged: {sentence}, the end of the window watched for {watched}; {exit_allowed}")
         raise HarnessError(f"not judged: {sentence}, the end of the window watched for {watched}; a DUT that is "
                            "not running shows nothing of what the case asks")
+
+    def learn_mac(self, port: Port, message: Message) -> None:
+        """A device on the bench: its port's MAC is the source of the first frame on that port's link that no host
+        of the lab sent."""
+        if port.mac is None and message.link == port.link and message.src_mac not in {
+                p.mac for host in self.lab.hosts.values() for p in host.ports.values()}:
+            port.mac = message.src_mac
 
     def wait_until(self, moment: float) -> None:
         """Let the lab run until capture-clock time `moment`."""
@@ -286,11 +298,6 @@ class ClientTestbed(Testbed):
                                   self.evidence_dir / "dut.log")
         self.capture(self.lab.switch, self.dut_port.bridge_port)
 
-    @property
-    def start_timeout(self) -> float:
-        """How long the DUT may take from its start to its first message: a device may be booting."""
-        return self.profile.bench.ready_timeout if self.profile.bench else DUT_START_TIMEOUT
-
     # scenario -------------------------------------------------------------------------------------------------
     def server(self, preference: int | None = None, advertise_delay: float = 0.0, **script) -> FakeServer:
         """Add a fake server on the DUT's link, with its own prefix unless the script names a pool."""
@@ -318,10 +325,8 @@ class ClientTestbed(Testbed):
         return [("the DUT", self.dut, {self.dut_port.mac})] if self.dut else []
 
     def from_dut(self, message: Message) -> bool:
-        if self.dut_port.mac is None:  # a device's MAC: the first client message from outside the lab's own hosts
-            ours = {port.mac for host in self.lab.hosts.values() for port in host.ports.values()}
-            if message.msg_type in CLIENT_MESSAGES and message.src_mac not in ours:
-                self.dut_port.mac = message.src_mac
+        if self.dut_port.mac is None and message.msg_type in CLIENT_MESSAGES:
+            self.learn_mac(self.dut_port, message)  # a device's MAC: its first client message
         return message.src_mac == self.dut_port.mac
 
     def _since(self, after: Message | None) -> float:

@@ -67,6 +67,56 @@ ia_na = true
     _remove(port, namespace)
 
 
+PLAN = {"dev0": "2001:db8:a::1", "dev1": "2001:db8:ff::1", "dev2": "2001:db8:b::1"}  # the lab plan's relay
+DESTINATIONS = ["2001:db8:ff::101", "2001:db8:ff::102", "2001:db8:ff::103"]
+
+
+def _relay_profile(path: Path, ports: dict[str, str], namespace: str, folder: Path, destinations: list[str]) -> Path:
+    reset = ", ".join(f'"{arg}"' for arg in ["{python}", CONTROLS / "bench_device.py", "restart-relay", namespace,
+                                              folder, "dev0,dev2", "dev1", *destinations])
+    path.write_text(f'''[dut]
+name = "ISC dhcrelay on the bench (stand-in)"
+role = "relay"
+attach = "interface"
+interface = "{ports['dev0']}"
+upstream = "{ports['dev1']}"
+second_interface = "{ports['dev2']}"
+destinations = [{", ".join(f'"{d}"' for d in destinations)}]
+reset = [{reset}]
+ready_timeout = 20
+[capabilities]
+multicast_destination = true
+''')
+    return path
+
+
+@pytest.fixture
+def relay_stand_in(tmp_path):
+    """(its ports, a bench profile of dhcrelay configured with the lab plan's three destinations, one of the same
+    relay configured with All_DHCP_Servers): ISC dhcrelay in a namespace of its own with the plan's addresses,
+    cabled to three ports of the host (client side, upstream, a second client side)."""
+    n = next(_serial)
+    namespace = f"d6cbench-{os.getpid()}-{n}"
+    ports = {dev: f"{STAND_IN}{os.getpid() % 100000}{n}{dev[-1]}" for dev in PLAN}
+    try:
+        _ip("netns", "add", namespace)
+        for dev, port in ports.items():
+            _ip("link", "add", port, "type", "veth", "peer", "name", dev, "netns", namespace)
+            _ip("-n", namespace, "addr", "add", f"{PLAN[dev]}/64", "dev", dev, "nodad")
+            _ip("-n", namespace, "link", "set", dev, "up")
+            _ip("link", "set", port, "up")
+    except BaseException:
+        for port in ports.values():
+            _remove(port, namespace)
+        raise
+    folder = tmp_path / "device"
+    yield (list(ports.values()), _relay_profile(tmp_path / "relay-bench.toml", ports, namespace, folder, DESTINATIONS),
+           _relay_profile(tmp_path / "relay-bench-mcast.toml", ports, namespace, folder, ["ff05::1:3"]))
+    subprocess.run([sys.executable, str(CONTROLS / "bench_device.py"), "stop", str(folder)])
+    for port in ports.values():
+        _remove(port, namespace)
+
+
 def _remove(port: str, namespace: str) -> None:
     subprocess.run(["ip", "link", "del", port], capture_output=True)
     subprocess.run(["ip", "netns", "del", namespace], capture_output=True)
@@ -133,6 +183,32 @@ def test_a_device_on_a_port_gets_the_verdicts_the_same_program_gets_as_a_process
     assert _state(port) == before
     assert leaked == [], leaked
     assert not Path(f"/run/d6c-ports/{port}.json").exists()
+
+
+def test_a_relay_on_ports_gets_the_verdicts_the_same_program_gets_as_a_process(tmp_path, relay_stand_in):
+    """Every relay case, on the stand-in relay and on the process profile of the same dhcrelay side by side, comes
+    out the same; R-FWD-MCAST, which needs a relay configured with All_DHCP_Servers, SKIPs on the stand-in
+    configured with unicast destinations and is judged on the one configured so. The ports come back as they
+    were, and no DHCPv6 frame appears on any other interface of the host."""
+    ports, profile, multicast = relay_stand_in
+    before = {port: _state(port) for port in ports}
+    sniffer = _Sniffer()
+    bench = subprocess.Popen([sys.executable, "-m", "conformance.cli", "run", "--profile", str(profile),
+                              "--report-dir", str(tmp_path / "bench")], stdout=subprocess.PIPE, text=True)
+    process = run_cli("run", "--profile", str(PROJECT / "profiles" / "dhcrelay.toml"), "--report-dir",
+                      str(tmp_path / "process"), timeout=600)
+    bench_output, _ = bench.communicate(timeout=600)
+    configured = run_cli("run", "--profile", str(multicast), "--case", "R-FWD-MCAST", "--report-dir",
+                         str(tmp_path / "mcast"))
+    leaked = sniffer.stop()
+    on_bench = {k: v["outcome"] for k, v in junit_outcomes(tmp_path / "bench" / "junit-relay-bench.xml").items()}
+    as_process = {k: v["outcome"] for k, v in junit_outcomes(tmp_path / "process" / "junit-dhcrelay.xml").items()}
+    assert on_bench.pop("R-FWD-MCAST") == "SKIP", bench_output
+    on_bench["R-FWD-MCAST"] = junit_outcomes(tmp_path / "mcast" / "junit-relay-bench-mcast.xml")["R-FWD-MCAST"][
+        "outcome"]
+    assert on_bench == as_process, bench_output + process.stdout + configured.stdout
+    assert {port: _state(port) for port in ports} == before
+    assert leaked == [], leaked
 
 
 @pytest.mark.parametrize("how", ["SIGINT", "SIGKILL"])

@@ -150,6 +150,32 @@ def test_a_bench_profile_loads_with_its_reset_and_ready_commands(tmp_path):
         ("eth9", 101, ("true",), 30.0)
 
 
-def test_a_relay_on_the_bench_is_refused_as_not_supported_yet(tmp_path):
-    with pytest.raises(UsageError, match="a relay on the bench is not supported yet"):
-        profiles.load(write(tmp_path, BENCH.replace('role = "client"', 'role = "relay"')))
+RELAY_BENCH = BENCH.replace('role = "client"', 'role = "relay"')
+
+
+@pytest.mark.parametrize("extra, key", [
+    ('destinations = ["2001:db8:ff::101"]', "[dut.upstream] is required for a relay on the bench"),
+    ('upstream = "eth8"', "[dut.destinations] is required for a relay on the bench"),
+    ('upstream = "eth9"\ndestinations = ["2001:db8:ff::101"]', "[dut.upstream] eth9 is named twice"),
+    ('upstream = "eth8"\ndestinations = ["fe80::1"]', "[dut.destinations] 'fe80::1' is not a global"),
+    ('upstream = "eth8"\ndestinations = []', "[dut.destinations] lists 1 to 8 distinct"),
+    ('upstream = "eth8"\ndestinations = ["2001:db8::1", "2001:db8:0::1"]', "[dut.destinations] lists 1 to 8"),
+    ('upstream = "eth8"\nupstream_vlan = 0\ndestinations = ["2001:db8::1"]', "[dut.upstream_vlan]"),
+    ('upstream = "eth8"\ndestinations = ["2001:db8::1"]\nready = "solicit"', "[dut.ready] must be one of relaying"),
+])
+def test_relay_bench_profiles_are_checked_before_anything_is_created(tmp_path, extra, key):
+    with pytest.raises(UsageError, match=re.escape(key)):
+        profiles.load(write(tmp_path, RELAY_BENCH + extra + "\n"))
+
+
+def test_a_relay_on_the_bench_loads_with_its_ports_and_destinations(tmp_path):
+    profile = profiles.load(write(tmp_path, RELAY_BENCH + 'vlan = 101\nupstream = "eth9"\nupstream_vlan = 102\n'
+                                  'second_interface = "eth7"\ndestinations = ["2001:db8:ff::101", "ff05::1:3"]\n'))
+    bench = profile.bench
+    assert (bench.ports, bench.destinations, bench.ready) == \
+        ([("eth9", 101), ("eth9", 102), ("eth7", None)], ("2001:db8:ff::101", "ff05::1:3"), "relaying")
+
+
+def test_relay_keys_are_refused_for_a_client_on_the_bench(tmp_path):
+    with pytest.raises(UsageError, match=re.escape("[dut.upstream] is for a relay on the bench")):
+        profiles.load(write(tmp_path, BENCH + 'upstream = "eth8"\n'))

@@ -2,11 +2,11 @@
 starting point.
 
 `start` runs the profile's reset (a command on the lab host: a switched PDU, labgrid, SSH or a serial console
-restarting the client; without one, the operator is asked on the terminal) and then waits until the device is
-ready as the profile says: "solicit", its first Solicit, which the case itself waits for (ready_timeout instead of
-the 10 s a program gets); "link", a carrier on its port; or a command, run each second until it exits 0. The
-reset's output (and the ready command's) goes into dut.log and its duration
-into the case's measurements, never into a verdict: the case's clock starts when the reset is over. A device runs
+restarting the client or relay; without one, the operator is asked on the terminal) and then waits until the
+device is ready as the profile says: "solicit" (a client's first Solicit) and "relaying" (a relay passing on a
+probe Solicit) are what the case itself waits for, with ready_timeout instead of the 10 s a program gets; "link",
+a carrier on its (first) port; or a command, run each second until it exits 0. The reset's output (and the ready
+command's) goes into dut.log and its duration into the case's measurements, never into a verdict: the case's clock starts when the reset is over. A device runs
 on after its case, so it never ends and `stop` leaves it to the next case's reset.
 """
 import select

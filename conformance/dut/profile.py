@@ -4,6 +4,7 @@ A relay's command has groups: a nested list of arguments repeated once per clien
 {lower_address}), once per destination ({destination}), or once per pair when it names both, so one profile
 configures as many interfaces and destinations as a case needs.
 """
+import ipaddress
 import json
 import shutil
 import string
@@ -28,14 +29,15 @@ DEFAULT_CAPTURE_LIMIT = 256 * 1024 * 1024  # bytes of frames kept for a case's p
 BOUNDS = {"timing.tolerance": (0.0, 0.5), "dut.stop_timeout": (0.1, 60.0), "timing.min_t2": (0, 600),
           "dut.log_limit": (4096, 1 << 30), "dut.files_limit": (1 << 20, 1 << 32),
           "dut.capture_limit": (1 << 20, 1 << 34), "dut.reset_timeout": (1, 3600), "dut.ready_timeout": (1, 3600),
-          "dut.vlan": (1, 4094)}  # inclusive
+          "dut.vlan": (1, 4094), "dut.upstream_vlan": (1, 4094), "dut.second_vlan": (1, 4094)}  # inclusive
 UNITS = {"timing.tolerance": "seconds", "dut.stop_timeout": "seconds", "timing.min_t2": "seconds (T2)",
          "dut.log_limit": "bytes", "dut.files_limit": "bytes", "dut.capture_limit": "bytes",
-         "dut.reset_timeout": "seconds", "dut.ready_timeout": "seconds", "dut.vlan": "(802.1Q VLAN ID)"}
+         "dut.reset_timeout": "seconds", "dut.ready_timeout": "seconds", "dut.vlan": "(802.1Q VLAN ID)",
+         "dut.upstream_vlan": "(802.1Q VLAN ID)", "dut.second_vlan": "(802.1Q VLAN ID)"}
 DEFAULTS = {"timing.tolerance": DEFAULT_TOLERANCE, "dut.stop_timeout": 3.0, "timing.min_t2": 0,
             "dut.log_limit": DEFAULT_LOG_LIMIT, "dut.files_limit": DEFAULT_FILES_LIMIT,
             "dut.capture_limit": DEFAULT_CAPTURE_LIMIT, "dut.reset_timeout": 120, "dut.ready_timeout": 120,
-            "dut.vlan": 1}
+            "dut.vlan": 1, "dut.upstream_vlan": 1, "dut.second_vlan": 1}
 # What a DHCP client or relay (and its scripts) needs as root: a container engine's default set without MKNOD and
 # SETFCAP, with the network ones. Not SYS_ADMIN (no mounts, no entering other namespaces), not SYS_PTRACE.
 DUT_PRIVILEGES = ("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
@@ -62,9 +64,11 @@ class Timing:
 
 @dataclass(frozen=True)
 class Bench:
-    """A device on a port of the lab host (attach = "interface"): the port, a VLAN on it, how to bring the device
-    to a case's starting point (`reset`, a command; None: the operator does it) and how the suite knows it is back
-    (`ready`: "solicit", its first Solicit; "link", its carrier; or a command that exits 0 once it is)."""
+    """A device on ports of the lab host (attach = "interface"): its port (a VLAN on it), how to bring the device to
+    a case's starting point (`reset`, a command; None: the operator does it) and how the suite knows it is back
+    (`ready`: "solicit", a client's first Solicit; "relaying", a relay passing on a probe Solicit; "link", its
+    carrier; or a command that exits 0 once it is). A relay has a client-side port (`interface`), an upstream one,
+    maybe a second client-side one, and the destinations it was configured with, in order."""
 
     interface: str
     vlan: int | None = None
@@ -72,9 +76,18 @@ class Bench:
     reset_timeout: float = 120
     ready: str | tuple[str, ...] = "solicit"
     ready_timeout: float = 120
+    upstream: tuple[str, int | None] | None = None  # (port, VLAN)
+    second: tuple[str, int | None] | None = None
+    destinations: tuple[str, ...] = ()
+
+    @property
+    def ports(self) -> list[tuple[str, int | None]]:
+        """(port, VLAN) of every port the device is cabled to."""
+        return [(self.interface, self.vlan), *(p for p in (self.upstream, self.second) if p)]
 
 
-READY = ("solicit", "link")
+READY = {"client": ("solicit", "link"), "relay": ("relaying", "link")}
+RELAY_BENCH_KEYS = ("upstream", "upstream_vlan", "second_interface", "second_vlan", "destinations")
 RESET_KEYS = frozenset({"iface", "vlan", "profile_dir", "python"})
 
 
@@ -171,7 +184,8 @@ _SCHEMA = {
     "dut": {"name": str, "role": str, "attach": str, "command": list, "templates": dict, "private_dirs": list,
             "stop_timeout": (int, float), "log_limit": int, "files_limit": int, "capture_limit": int,
             "privileges": list, "interface": str, "vlan": int, "reset": list, "reset_timeout": (int, float),
-            "ready": (str, list), "ready_timeout": (int, float)},
+            "ready": (str, list), "ready_timeout": (int, float), "upstream": str, "upstream_vlan": int,
+            "second_interface": str, "second_vlan": int, "destinations": list},
     "capabilities": {name: bool for name in CAPABILITIES},
     "timing": {"tolerance": (int, float), "min_t2": int, "rfc": str},
 }
@@ -260,25 +274,64 @@ def load(path: str | Path) -> Profile:
 
 def _bench(path: Path, dut: dict) -> Bench:
     """The [dut] keys of a device on a port; what only a program has is refused."""
-    if dut["role"] != "client":
-        raise ProfileError(path, "dut.attach", "'interface' is for client devices; a relay on the bench is not "
-                                               "supported yet")
+    role = dut["role"]
     for key in ("command", "templates", "private_dirs", "privileges"):
         if key in dut:
             raise ProfileError(path, f"dut.{key}", "is for a program the suite starts (attach = 'process'); a device "
                                                    "on a port has none")
-    name = dut.get("interface")
-    if not name or len(name) > 15 or not all(ch.isalnum() or ch in "-_.@" for ch in name):
-        raise ProfileError(path, "dut.interface", "names the lab host's port the device is cabled to (ip link shows "
-                                                  "them)")
-    ready = dut.get("ready", "solicit")
+    name = _port_name(path, dut, "interface", "the lab host's port the device is cabled to" if role == "client"
+                      else "the lab host's port cabled to the relay's client side")
+    ready = dut.get("ready", READY[role][0])
     if isinstance(ready, list):
         ready = _bench_command(path, "dut.ready", ready, name)
-    elif ready not in READY:
-        raise ProfileError(path, "dut.ready", f"must be one of {', '.join(READY)}, or a command that exits 0 once "
-                                              "the device is ready")
+    elif ready not in READY[role]:
+        raise ProfileError(path, "dut.ready", f"must be one of {', '.join(READY[role])}, or a command that exits 0 "
+                                              "once the device is ready")
     reset = _bench_command(path, "dut.reset", dut["reset"], name) if "reset" in dut else None
-    return Bench(name, dut.get("vlan"), reset, ready=ready)
+    bench = Bench(name, dut.get("vlan"), reset, ready=ready)
+    if role == "client":
+        extra = next((key for key in RELAY_BENCH_KEYS if key in dut), None)
+        if extra:
+            raise ProfileError(path, f"dut.{extra}", "is for a relay on the bench (role = 'relay')")
+        return bench
+    for key in ("upstream", "destinations"):
+        if key not in dut:
+            raise ProfileError(path, f"dut.{key}", "is required for a relay on the bench (profiles/templates/"
+                                                   "physical-relay.toml)")
+    upstream = (_port_name(path, dut, "upstream", "the lab host's port cabled to the relay's upstream side"),
+                dut.get("upstream_vlan"))
+    second = (_port_name(path, dut, "second_interface", "a second port cabled to another client side of the relay"),
+              dut.get("second_vlan")) if "second_interface" in dut else None
+    ports = [(name, dut.get("vlan")), upstream, *([second] if second else [])]
+    for i, (port, vlan) in enumerate(ports):
+        if any(port == other and (vlan is None or v is None or vlan == v) for other, v in ports[:i]):
+            raise ProfileError(path, "dut.upstream" if i == 1 else "dut.second_interface",
+                               f"{port} is named twice; one port carries two of the relay's links only as two VLANs")
+    return replace(bench, upstream=upstream, second=second, destinations=_destinations(path, dut["destinations"]))
+
+
+def _port_name(path: Path, dut: dict, key: str, what: str) -> str:
+    name = dut.get(key)
+    if not name or len(name) > 15 or not all(ch.isalnum() or ch in "-_.@" for ch in name):
+        raise ProfileError(path, f"dut.{key}", f"names {what} (ip link shows them)")
+    return name
+
+
+def _destinations(path: Path, values: list) -> tuple[str, ...]:
+    """The addresses a relay on the bench was configured to relay to: 1 to 8 distinct IPv6 addresses, unicast
+    (the suite puts a fake server at each) or multicast (All_DHCP_Servers)."""
+    out = []
+    for value in values:
+        try:
+            address = ipaddress.IPv6Address(value) if isinstance(value, str) else None
+        except ValueError:
+            address = None
+        if address is None or address.is_unspecified or address.is_loopback or address.is_link_local:
+            raise ProfileError(path, "dut.destinations", f"{value!r} is not a global or multicast IPv6 address")
+        out.append(str(address))
+    if not 1 <= len(out) <= 8 or len(set(out)) != len(out):
+        raise ProfileError(path, "dut.destinations", "lists 1 to 8 distinct addresses the relay was configured with")
+    return tuple(out)
 
 
 def _bench_command(path: Path, key: str, command: list, iface: str) -> tuple[str, ...]:

@@ -1,8 +1,8 @@
 """A port of the lab host lent to a case: a real device's cable (or a VLAN on it) becomes the DUT's port on the lab
 bridge, and goes back exactly as it was.
 
-Before anything changes, the port's state is written to /run/d6c-ports/<port>.json: the owner (pid and start time,
-naming.claim), its addresses, routes, MTU, up/down state, master, and its per-interface IPv4/IPv6 settings (which a
+Before anything changes, the port's state is written to /run/d6c-ports/<port>.json (<port>.<vlan>.json for a VLAN
+on it, so one trunk port carries several devices' VLANs at once): the owner (pid and start time, naming.claim), its addresses, routes, MTU, up/down state, master, and its per-interface IPv4/IPv6 settings (which a
 move between namespaces resets). The port (or a VLAN made on it) then moves into the case's switch namespace and
 joins the lab bridge. `give_back` moves it home and restores what the record says; the sweep does that for a record
 whose owner is gone, before the namespaces are removed (a veth end inside a removed namespace would be destroyed
@@ -40,8 +40,28 @@ class PortState:
     settings: dict[str, str] = field(default_factory=dict)  # "ipv6/accept_ra" -> "1"
 
 
-def _record(name: str) -> Path:
-    return PORTS / f"{name}.json"
+def _record(name: str, vlan: int | None) -> Path:
+    return PORTS / (f"{name}.json" if vlan is None else f"{name}.{vlan}.json")
+
+
+def _records() -> dict[Path, PortState | None]:
+    """Every port lent now (by this run or another), by its record; None for a record half-written by a run
+    killed in lend(), before anything was moved."""
+    out = {}
+    for path in sorted(PORTS.glob("*.json")) if PORTS.is_dir() else ():
+        try:
+            out[path] = PortState(**json.loads(path.read_text()))
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, TypeError):
+            out[path] = None
+    return out
+
+
+def _holder(name: str, vlan: int | None) -> int | None:
+    """The pid of a live run that holds the port, or the same VLAN on it (or the whole port under a VLAN)."""
+    return next((r.owner for r in _records().values() if r and r.name == name
+                 and (vlan is None or r.vlan in (None, vlan)) and naming.owner_alive(r.owner)), None)
 
 
 def _link(ipr, name: str):
@@ -95,37 +115,44 @@ def _reached_through(name: str, state: dict) -> str | None:
     return None
 
 
-def check(name: str, taken: set[str]) -> None:
-    """The port may be lent: it exists, and carries nothing the lab host may be reached through (unless
-    --take-port names it). UsageError naming the port and what it carries."""
-    owner = _owner(name)
-    if owner is not None and naming.owner_alive(owner):
-        raise UsageError(f"port {name} is lent to another run (pid {owner}), which is still going")
-    reason = _reached_through(name, inspect(name))
-    if reason and name not in taken:
-        raise UsageError(f"port {name}: {reason}, so the lab host may be reached through it; pass --take-port {name} "
-                         "to lend it to the suite anyway")
+def check(ports: list[tuple[str, int | None]], taken: set[str]) -> None:
+    """Each (port, VLAN) may be lent: the port exists, no live run holds it (or that VLAN on it), and it carries
+    nothing the lab host may be reached through (unless --take-port names it). UsageError naming the port and
+    what it carries."""
+    for name, vlan in ports:
+        owner = _holder(name, vlan)
+        if owner is not None:
+            raise UsageError(f"port {name}{f' (VLAN {vlan})' if vlan else ''} is lent to another run (pid {owner}), "
+                             "which is still going")
+        reason = _reached_through(name, inspect(name))
+        if reason and name not in taken:
+            raise UsageError(f"port {name}: {reason}, so the lab host may be reached through it; pass --take-port "
+                             f"{name} to lend it to the suite anyway")
 
 
-def lend(name: str, vlan: int | None, switch: str, bridge: str, tag: naming.RunTag) -> str:
-    """Write the port's record, then move it (or a new VLAN on it) into `switch` and make it a port of `bridge`.
-    The interface that joined the bridge."""
+def lend(name: str, vlan: int | None, switch: str, bridge: str, vlan_name: str) -> str:
+    """Write the port's record, then move it (or a new VLAN on it, called `vlan_name`) into `switch` and make it a
+    port of `bridge`. The interface that joined the bridge."""
+    owner = _holder(name, vlan)
+    if owner is not None:
+        raise UsageError(f"port {name} is lent to another run (pid {owner}); `dhcpv6-conformance cleanup` gives "
+                         "back the ports of runs that are gone")
     state = inspect(name)
-    lent = tag.interface(f"v{vlan}") if vlan is not None else name
+    lent = vlan_name if vlan is not None else name
     record = PortState(name, os.getpid(), switch, lent, vlan, state["up"], state["mtu"], state["master"],
                        state["addresses"], state["routes"], _settings(name))
     PORTS.mkdir(mode=0o700, exist_ok=True)
     try:
-        fd = os.open(_record(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        fd = os.open(_record(name, vlan), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
-        raise UsageError(f"port {name} is lent to another run (pid {_owner(name)}); `dhcpv6-conformance cleanup` "
-                         "gives back the ports of runs that are gone") from None
+        raise UsageError(f"port {name} is lent to another run; `dhcpv6-conformance cleanup` gives back the ports "
+                         "of runs that are gone") from None
     with os.fdopen(fd, "w") as out:
         json.dump(asdict(record), out)
     try:
         _move_in(name, vlan, lent, switch, bridge)
     except BaseException:
-        give_back(name)
+        give_back(name, vlan)
         raise
     return lent
 
@@ -149,19 +176,13 @@ def _move_in(name: str, vlan: int | None, lent: str, switch: str, bridge: str) -
         ipr.link("set", index=index, master=ipr.link_lookup(ifname=bridge)[0], state="up")
 
 
-def _owner(name: str) -> int | None:
-    """The pid that holds the port's record, if one does."""
-    try:
-        return int(json.loads(_record(name).read_text()).get("owner", 0))
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def give_back(name: str) -> None:
-    """Move the port home and restore its record (then remove it); nothing to do without a record."""
-    try:
-        record = PortState(**json.loads(_record(name).read_text()))
-    except FileNotFoundError:
+def give_back(name: str, vlan: int | None = None) -> None:
+    """Move the port home (or remove the VLAN made on it) and restore its record, then remove the record; nothing
+    to do without one. A port that still carries another run's VLAN keeps its state until the last one goes."""
+    path = _record(name, vlan)
+    record = _records().get(path)
+    if record is None:
+        path.unlink(missing_ok=True)  # none, or half-written: nothing was moved yet
         return
     try:
         with NetNS(record.switch, flags=0) as ipr:
@@ -173,8 +194,9 @@ def give_back(name: str) -> None:
                 ipr.link("set", index=found[0], net_ns_pid=1)
     except Exception:  # noqa: BLE001  (pyroute2 raises its own errors for a namespace that is gone)
         pass  # the namespace is gone: a physical port is home already, a VLAN went with it
-    _restore(record)
-    _record(name).unlink(missing_ok=True)
+    if not any(other and other.name == name for other_path, other in _records().items() if other_path != path):
+        _restore(record)
+    path.unlink(missing_ok=True)  # last: killed before this, the next sweep restores it again
 
 
 def _restore(record: PortState) -> None:
@@ -209,9 +231,10 @@ def _restore(record: PortState) -> None:
 def sweep(include_live: bool = False) -> list[str]:
     """Give back every port whose owner is gone (or every port, with include_live)."""
     given = []
-    for path in PORTS.glob("*.json") if PORTS.is_dir() else ():
-        owner = _owner(path.stem) or 0
-        if include_live or not naming.owner_alive(owner):
-            give_back(path.stem)
-            given.append(f"port {path.stem}")
+    for path, record in _records().items():
+        if record is None:
+            path.unlink(missing_ok=True)
+        elif include_live or not naming.owner_alive(record.owner):
+            give_back(record.name, record.vlan)
+            given.append(f"port {record.name}" + (f" (VLAN {record.vlan})" if record.vlan is not None else ""))
     return given

@@ -62,7 +62,7 @@ class Lab:
         self.hosts: dict[str, Host] = {}
         self.bridges: dict[str, str] = {}
         self._created: list[str] = []
-        self._lent: list[str] = []
+        self._lent: list[tuple[str, int | None]] = []
         self._mac_serial = 0
 
     # lifecycle ------------------------------------------------------------------------------------------------
@@ -76,8 +76,8 @@ class Lab:
 
     def destroy(self) -> None:
         from . import bench_port
-        for port in self._lent:  # home first: a veth end would go with its namespace
-            bench_port.give_back(port)
+        for port, vlan in self._lent:  # home first: a veth end would go with its namespace
+            bench_port.give_back(port, vlan)
         self._lent.clear()
         for name in reversed(self._created):
             netns.remove(name)
@@ -114,15 +114,18 @@ class Lab:
         host.ports[link] = self._attach(host, link)
         return host.ports[link]
 
-    def lend_port(self, name: str, vlan: int | None = None, link: str = "lan") -> Host:
+    def lend_port(self, name: str, vlan: int | None = None, link: str = "lan", host: Host | None = None) -> Host:
         """A port of the lab host (or a VLAN on it) as the DUT's attachment to `link` (bench_port): a Host whose
-        namespace is the switch's and whose port's bridge side is the lent interface. The device's MAC is not
-        known until it speaks (the testbed learns it)."""
+        namespace is the switch's and whose port's bridge side is the lent interface (`host` gets one more such
+        port: a relay is cabled to several links). The device's MAC is not known until it speaks (the testbed
+        learns it)."""
         from . import bench_port
         bridge = self.add_link(link)
-        lent = bench_port.lend(name, vlan, self.switch, bridge, self.tag)
-        self._lent.append(name)
-        return Host("dut", self.switch, {link: Port(link, lent, None, None, lent)})
+        lent = bench_port.lend(name, vlan, self.switch, bridge, self.tag.interface(f"v{len(self._lent)}"))
+        self._lent.append((name, vlan))
+        host = host or Host("dut", self.switch)
+        host.ports[link] = Port(link, lent, None, None, lent)
+        return host
 
     def add_address(self, host: Host, link: str, address: str, prefixlen: int = 64) -> None:
         """A permanent address on the host's port, usable at once (IFA_F_NODAD): a relay sources Relay-forwards

@@ -16,7 +16,7 @@ from ..wire.frame import build_frame
 class Peer(Component):
     def __init__(self, name: str, host: Host, link: str, udp_port: int):
         super().__init__(f"fake peer {name}")
-        self.name = name
+        self.name, self.host = name, host
         self.port = host.port(link)
         self.received: list[bytes] = []  # UDP payloads the peer's kernel delivered to its port
         self._l2 = PacketSocket(host.namespace, self.port.iface, receive=False)

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""The stand-in for a device on the bench, for the suite's own tests: ISC dhclient in a namespace of the test's own,
-behind a veth whose other end is the "port" a bench profile names.
+"""The stand-in for a device on the bench, for the suite's own tests: ISC dhclient (or ISC dhcrelay) in a namespace
+of the test's own, behind veths whose other ends are the "ports" a bench profile names.
 
-`restart NAMESPACE IFACE FOLDER` is the profile's reset command: it stops the client it started last (if any) and
-starts a new one with fresh state, in a DUT box of its own (conformance.dut.enter), as a power cycle would. `stop`
-ends it for good.
+`restart NAMESPACE IFACE FOLDER` is a client profile's reset command: it stops the program it started last (if any)
+and starts a new dhclient with fresh state, in a DUT box of its own (conformance.dut.enter), as a power cycle would.
+`restart-relay NAMESPACE FOLDER LOWERS UPPER DESTINATION...` does the same for dhcrelay, relaying from the
+comma-separated client-side interfaces LOWERS to each DESTINATION through UPPER (the test gave the namespace the lab
+plan's addresses). `stop FOLDER` ends it for good.
 """
 import json
 import os
@@ -37,29 +39,48 @@ def stop(folder: Path) -> None:
     (folder / "keeper.pid").unlink(missing_ok=True)
 
 
-def restart(namespace: str, iface: str, folder: Path) -> None:
+def _fresh_state(folder: Path) -> Path:
     stop(folder)
     state = folder / "state"
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir(mode=0o700, parents=True)
     (state / "box").mkdir(mode=0o700)
-    fixtures = data.fixtures() / "dhclient"
-    (state / "dhclient6.conf").write_text(render_template(fixtures / "dhclient6.conf", {
-        "iface": iface, "state": str(state), "fixtures": str(data.fixtures())}))
-    spec = {"netns": f"/run/netns/{namespace}", "state": str(state), "private_dirs": ["/var/lib/dhcp"],
+    return state
+
+
+def _start(folder: Path, namespace: str, state: Path, command: list[str], private_dirs: list[str]) -> None:
+    spec = {"netns": f"/run/netns/{namespace}", "state": str(state), "private_dirs": private_dirs,
             "files_limit": 16 << 20, "capabilities": sorted(CAPABILITY_NUMBERS[n] for n in DUT_PRIVILEGES)}
-    command = ["dhclient", "-6", "-d", "-v", "-cf", f"{state}/dhclient6.conf", "-lf", f"{state}/dhclient6.leases",
-               "-pf", f"{state}/dhclient.pid", "-sf", str(fixtures / "dhclient-script"), iface]
     with open(folder / "device.log", "ab") as log:
         keeper = subprocess.Popen([sys.executable, "-m", "conformance.dut.enter", json.dumps(spec), "--", *command],
                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=state)
     (folder / "keeper.pid").write_text(str(keeper.pid))
-    print(f"stand-in device restarted: dhclient on {iface} in {namespace} (keeper {keeper.pid})", flush=True)
+    print(f"stand-in device restarted: {command[0]} in {namespace} (keeper {keeper.pid})", flush=True)
+
+
+def restart(namespace: str, iface: str, folder: Path) -> None:
+    state = _fresh_state(folder)
+    fixtures = data.fixtures() / "dhclient"
+    (state / "dhclient6.conf").write_text(render_template(fixtures / "dhclient6.conf", {
+        "iface": iface, "state": str(state), "fixtures": str(data.fixtures())}))
+    _start(folder, namespace, state, ["dhclient", "-6", "-d", "-v", "-cf", f"{state}/dhclient6.conf", "-lf",
+                                      f"{state}/dhclient6.leases", "-pf", f"{state}/dhclient.pid", "-sf",
+                                      str(fixtures / "dhclient-script"), iface], ["/var/lib/dhcp"])
+
+
+def restart_relay(namespace: str, folder: Path, lowers: str, upper: str, destinations: list[str]) -> None:
+    state = _fresh_state(folder)
+    command = ["dhcrelay", "-6", "-d", "-pf", f"{state}/dhcrelay.pid"]
+    command += [arg for lower in lowers.split(",") for arg in ("-l", lower)]
+    command += [arg for destination in destinations for arg in ("-u", f"{destination}%{upper}")]
+    _start(folder, namespace, state, command, [])
 
 
 def main(argv: list[str]) -> int:
     if argv[1:2] == ["restart"] and len(argv) == 5:
         restart(argv[2], argv[3], Path(argv[4]))
+    elif argv[1:2] == ["restart-relay"] and len(argv) >= 7:
+        restart_relay(argv[2], Path(argv[3]), argv[4], argv[5], argv[6:])
     elif argv[1:2] == ["stop"] and len(argv) == 3:
         stop(Path(argv[2]))
     else:

@@ -4,11 +4,9 @@ client's own link.
 A relay has no deadline in the RFC: each hop through it gets relaybed.RELAY_WITHIN plus the profile's tolerance.
 """
 from conformance.caseinfo import MUST, case
-from conformance.relaybed import CLIENT
+from conformance.relaybed import CLIENT, SECOND_CLIENT
 from conformance.verdict import precondition, require
 from conformance.wire.constants import CLIENT_PORT, OPT_INTERFACE_ID, OPT_RELAY_MSG, SOLICIT
-
-SECOND_LINK = "client2"
 
 
 def _answers(lab, solicit):
@@ -80,7 +78,7 @@ def test_reply_leaves_on_the_clients_link(lab):
     (see Section 21.18) in the Relay-forward message."
     """
     lab.server()  # one destination: forwarding to all of them is R-FWD-ALL's
-    clients = [lab.client(), lab.client(link=SECOND_LINK)]
+    clients = [lab.client(), lab.client(link=SECOND_CLIENT)]
     lab.start_dut()
     solicits = [lab.arrived(c.send(c.message(SOLICIT)), link=c.port.link) for c in clients]
     identified = []
