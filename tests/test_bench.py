@@ -18,9 +18,15 @@ from conftest import CONTROLS, PROJECT, junit_outcomes, run_cli
 
 pytestmark = pytest.mark.lab
 
-# Cases whose verdicts on dhclient do not move with the host's load (C-RENEW-T1 does: LAB-NOTES), so the two runs
-# side by side must agree.
-CASES = ["C-PREF-255", "C-PREF-WAIT", "C-PREF-ABSENT", "C-PREF-AFTER-RT", "C-REBIND-T2", "C-LINK-CHANGE"]
+LONGEST = ["C-REQUEST-FAILOVER"]  # about 180 s alone: the other client cases run beside it, in a test of their own
+# The one case for which the lab turns Duplicate Address Detection on in a process DUT's namespace: a device does it
+# always, so the stand-in does it too, for this case.
+WITH_DAD = ["C-DECLINE-DUP"]
+# dhclient sets its timers in whole seconds after its hook script returns (LAB-NOTES), so its Renew moves with the
+# host's load, and its Solicit after the leases expire with the sub-second moment of the Reply (seen 0.801 s early
+# in one run, 0.2 to 0.95 s late in others). Either run may get either verdict: both must be judged, not alike.
+NOT_REPEATABLE = ["C-RENEW-T1", "C-RESOLICIT-EXPIRY[split]", "C-RESOLICIT-EXPIRY[unique]",
+                  "C-RESOLICIT-EXPIRY[identical]"]
 _serial = iter(range(1000))
 STAND_IN = "d6cb"  # the name of every stand-in port begins so
 
@@ -30,9 +36,12 @@ def _ip(*args: str) -> str:
 
 
 @pytest.fixture
-def stand_in(tmp_path):
-    """(the port's name, a bench profile for it): the port carries a link-local address, an MTU of 1400, a route
-    in a table of its own and a changed accept_ra, so that giving it back has something to restore."""
+def stand_in(request, tmp_path):
+    """(the port's name, a bench profile for it, a spare routing table): the port carries a link-local address, an
+    MTU of 1400, a route in a table of its own and a changed accept_ra, so that giving it back has something to
+    restore. The device does no Duplicate Address Detection, as the lab's process DUTs, unless the test asks
+    (indirect parameter True)."""
+    dad = getattr(request, "param", False)
     n = next(_serial)
     port, namespace = f"{STAND_IN}{os.getpid() % 100000}{n}", f"d6cbench-{os.getpid()}-{n}"
     table = str(10000 + os.getpid() % 50000 * 10 + n)  # tables of its own: tests side by side never share one
@@ -42,7 +51,7 @@ def stand_in(tmp_path):
         for key in ("accept_dad", "router_solicitations", "accept_ra"):  # as the lab's own DUT namespaces have them
             for scope in ("all", "default", "dev0"):
                 subprocess.run(["ip", "netns", "exec", namespace, "sysctl", "-qw",
-                                f"net.ipv6.conf.{scope}.{key}=0"], check=True)
+                                f"net.ipv6.conf.{scope}.{key}={int(dad and key == 'accept_dad')}"], check=True)
         _ip("-n", namespace, "link", "set", "dev0", "up")
         _ip("link", "set", port, "mtu", "1400", "up")
         _ip("-6", "route", "add", "2001:db8:bb::/64", "dev", port, "table", table)
@@ -164,13 +173,24 @@ class _Sniffer:
         return self.seen
 
 
-def test_a_device_on_a_port_gets_the_verdicts_the_same_program_gets_as_a_process(tmp_path, stand_in):
-    """The stand-in and the process profile of the same dhclient, judged side by side on the same cases, agree;
-    the port comes back exactly as it was; no DHCPv6 frame appears on any other interface of the host."""
+def _client_cases(group: str) -> list[str]:
+    from conformance import caseinfo
+    every = [cid for cid, info in caseinfo.load_all().items() if info.role == "client"]
+    return {"longest": LONGEST, "dad": WITH_DAD}.get(group) or [c for c in every if c not in LONGEST + WITH_DAD]
+
+
+@pytest.mark.parametrize("group, stand_in", [pytest.param("longest", False, marks=pytest.mark.cost(190)),
+                                             pytest.param("others", False, marks=pytest.mark.cost(150)),
+                                             pytest.param("dad", True, marks=pytest.mark.cost(15))],
+                         indirect=["stand_in"])
+def test_a_device_on_a_port_gets_the_verdicts_the_same_program_gets_as_a_process(tmp_path, stand_in, group):
+    """Every client case, on the stand-in and on the process profile of the same dhclient side by side, comes out
+    the same; the port comes back exactly as it was; no DHCPv6 frame appears on any other interface of the host."""
     port, profile, _ = stand_in
     before = _state(port)
     sniffer = _Sniffer()
-    args = [arg for case_id in CASES for arg in ("--case", case_id)]
+    cases = _client_cases(group)
+    args = [arg for case_id in cases for arg in ("--case", case_id)]
     bench = subprocess.Popen([sys.executable, "-m", "conformance.cli", "run", "--profile", str(profile), *args,
                               "--report-dir", str(tmp_path / "bench")], stdout=subprocess.PIPE, text=True)
     process = run_cli("run", "--profile", str(PROJECT / "profiles" / "dhclient.toml"), *args, "--report-dir",
@@ -179,7 +199,10 @@ def test_a_device_on_a_port_gets_the_verdicts_the_same_program_gets_as_a_process
     leaked = sniffer.stop()
     on_bench = {k: v["outcome"] for k, v in junit_outcomes(tmp_path / "bench" / "junit-bench.xml").items()}
     as_process = {k: v["outcome"] for k, v in junit_outcomes(tmp_path / "process" / "junit-dhclient.xml").items()}
-    assert on_bench == as_process and len(on_bench) == len(CASES), bench_output + process.stdout
+    for case_id in set(NOT_REPEATABLE) & set(cases):
+        assert {on_bench.pop(case_id), as_process.pop(case_id)} <= {"PASS", "FAIL"}, bench_output + process.stdout
+    assert on_bench == as_process and len(on_bench) == len(set(cases) - set(NOT_REPEATABLE)), \
+        bench_output + process.stdout
     assert _state(port) == before
     assert leaked == [], leaked
     assert not Path(f"/run/d6c-ports/{port}.json").exists()
@@ -259,6 +282,34 @@ def test_doctor_checks_a_bench_profile_and_gives_the_port_back(stand_in):
     _ip("-6", "route", "add", "default", "dev", port, "table", spare_table)
     refused = run_cli("doctor", "--profile", str(profile))
     assert refused.returncode == 3 and f"FAILED  port {port}: it carries a default route" in refused.stdout
+
+
+def test_doctor_checks_a_relay_device_and_gives_its_ports_back(relay_stand_in):
+    ports, profile, _ = relay_stand_in
+    before = {port: _state(port) for port in ports}
+    ready = run_cli("doctor", "--profile", str(profile))
+    assert ready.returncode == 0, ready.stdout + ready.stderr
+    assert all(f"ok      port {port}: can be lent" in ready.stdout for port in ports)
+    assert "ok      client side: it answers for 2001:db8:a::1" in ready.stdout
+    assert "ok      ready: it relayed a probe Solicit to 2001:db8:ff::101" in ready.stdout
+    assert {port: _state(port) for port in ports} == before
+
+
+def test_a_killed_relay_run_leaves_records_that_cleanup_gives_every_port_back_by(tmp_path, relay_stand_in):
+    ports, profile, _ = relay_stand_in
+    before = {port: _state(port) for port in ports}
+    run = subprocess.Popen([sys.executable, "-m", "conformance.cli", "run", "--profile", str(profile), "--case",
+                            "R-IFACE-ID", "--report-dir", str(tmp_path / "r")], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 30
+    while not all(Path(f"/run/d6c-ports/{port}.json").exists() for port in ports) and time.time() < deadline:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    output, _ = run.communicate(timeout=60)
+    cleanup = run_cli("cleanup")
+    assert cleanup.returncode == 0, cleanup.stdout + cleanup.stderr
+    assert {port: _state(port) for port in ports} == before, output
+    assert not any(Path(f"/run/d6c-ports/{port}.json").exists() for port in ports)
 
 
 def test_a_vlan_the_kernel_cannot_make_is_an_error_saying_so(tmp_path, stand_in):

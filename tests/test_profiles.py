@@ -179,3 +179,4 @@ def test_a_relay_on_the_bench_loads_with_its_ports_and_destinations(tmp_path):
 def test_relay_keys_are_refused_for_a_client_on_the_bench(tmp_path):
     with pytest.raises(UsageError, match=re.escape("[dut.upstream] is for a relay on the bench")):
         profiles.load(write(tmp_path, BENCH + 'upstream = "eth8"\n'))
+

@@ -11,7 +11,7 @@ with it, and a physical port would come back down and bare).
 import errno
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from pyroute2 import IPRoute, NetNS
@@ -137,10 +137,14 @@ def lend(name: str, vlan: int | None, switch: str, bridge: str, vlan_name: str) 
     if owner is not None:
         raise UsageError(f"port {name} is lent to another run (pid {owner}); `dhcpv6-conformance cleanup` gives "
                          "back the ports of runs that are gone")
-    state = inspect(name)
     lent = vlan_name if vlan is not None else name
-    record = PortState(name, os.getpid(), switch, lent, vlan, state["up"], state["mtu"], state["master"],
-                       state["addresses"], state["routes"], _settings(name))
+    earlier = next((r for r in _records().values() if r and r.name == name), None)
+    if earlier is not None:  # another VLAN on it is lent: the port is no longer as it was, that record knows how
+        record = replace(earlier, owner=os.getpid(), switch=switch, lent=lent, vlan=vlan)
+    else:
+        state = inspect(name)
+        record = PortState(name, os.getpid(), switch, lent, vlan, state["up"], state["mtu"], state["master"],
+                           state["addresses"], state["routes"], _settings(name))
     PORTS.mkdir(mode=0o700, exist_ok=True)
     try:
         fd = os.open(_record(name, vlan), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)

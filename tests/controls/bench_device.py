@@ -58,8 +58,19 @@ def _start(folder: Path, namespace: str, state: Path, command: list[str], privat
     print(f"stand-in device restarted: {command[0]} in {namespace} (keeper {keeper.pid})", flush=True)
 
 
+def _await_link_local(namespace: str, iface: str) -> None:
+    """dhclient binds to its link-local address, which Duplicate Address Detection holds tentative for a second
+    after the carrier comes back (the port was just moved): a device's own client waits for it too."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and subprocess.run(
+            ["ip", "-n", namespace, "-6", "addr", "show", "dev", iface, "tentative"], capture_output=True,
+            text=True).stdout.strip():
+        time.sleep(0.05)
+
+
 def restart(namespace: str, iface: str, folder: Path) -> None:
     state = _fresh_state(folder)
+    _await_link_local(namespace, iface)
     fixtures = data.fixtures() / "dhclient"
     (state / "dhclient6.conf").write_text(render_template(fixtures / "dhclient6.conf", {
         "iface": iface, "state": str(state), "fixtures": str(data.fixtures())}))
