@@ -39,6 +39,7 @@ EXPECTED_FAILURES = {
     "rebind-with-server-id": (["C-REBIND-T2", "C-REBIND-OTHER"], "unique"),  # OTHER: s2 discards it (16.7)
     "keep-zeroed": (["C-REBIND-OTHER"], "split"),
     "renew-old-server": (["C-REBIND-OTHER"], "identical"),
+    "ignore-new-lease": (["C-REBIND-OTHER"], "unique"),
     "no-resolicit": (["C-RESOLICIT-EXPIRY"], "unique"),
     "zero-t1-immediate": (["C-T1T2-ZERO"], None),
     "accept-invalid-t1t2": (["C-T1T2-INVALID"], None),
@@ -152,6 +153,21 @@ def test_what_every_reading_of_18_2_12_forbids_is_a_fail_without_strict(tmp_path
                      "--report-dir", str(tmp_path / "reports"), "--junit", str(junit))
     props = junit_outcomes(junit)[case_id]
     assert (props["outcome"], props["level"], result.returncode) == ("FAIL", "MUST", 1), result.stdout
+
+
+@pytest.mark.parametrize("defect, case_id, broken", [
+    ("link-restart", "C-LINK-CHANGE", "no Solicit or Request within 3 s of the Reply"),
+    ("confirm-drop", "C-LINK-CHANGE", "still in use"),
+    ("link-restart", "C-PD-LINK-CHANGE", "no Solicit or Request within 3 s of the Reply"),
+    ("rebind-no-prefix", "C-PD-LINK-CHANGE", "the Rebind carries"),
+])
+def test_each_check_after_a_link_change_fails_its_own_defect(tmp_path, defect, case_id, broken):
+    """The checks after the first message (its leases, no restart after the server's answer, the address still in
+    use) have no keyword of their own: WARN, and FAIL under --strict, naming the check the defect broke."""
+    result, outcomes = _judge(tmp_path, defect, [case_id])
+    assert outcomes == {case_id: "FAIL"}, result.stdout
+    verdict = next((tmp_path / "reports").glob(f"*/{case_id}/verdict.txt")).read_text()
+    assert any(broken in line for line in verdict.splitlines() if line.strip().startswith("expected:")), verdict
 
 
 def test_a_client_that_does_not_watch_its_link_is_a_warn_quoting_both_readings(tmp_path):

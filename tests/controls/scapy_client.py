@@ -44,6 +44,7 @@ DEFECTS = {
     "rebind-with-server-id": "puts the Server ID in its Rebind",
     "keep-zeroed": "keeps using an address whose lifetimes a Reply set to 0",
     "renew-old-server": "after a Rebind, still Renews with the old server's ID",
+    "ignore-new-lease": "after its first binding, configures no address it did not have before",
     "no-resolicit": "falls silent when its leases expire",
     "zero-t1-immediate": "given T1 = T2 = 0, Renews at once",
     "accept-invalid-t1t2": "accepts an IA_NA whose T1 is greater than its T2",
@@ -64,6 +65,10 @@ DEFECTS = {
     "link-renew": "after its link went down and up, Renews with its server instead of Rebinding",
     "link-confirm": "after its link went down and up, Confirms even where it holds delegated prefixes",
     "confirm-empty": "after its link went down and up, Confirms without its IAs",
+    "link-restart": "after its link went down and up, refreshes its leases, then drops them and Solicits anyway",
+    "confirm-drop": "after its link went down and up, Confirms, then stops using its address though the server "
+                    "answered Success",
+    "rebind-no-prefix": "after its link went down and up, Rebinds with its IA_PD but without the prefixes in it",
 }
 MODES = ("na", "pd", "stateless")
 PREFACES = {
@@ -223,8 +228,11 @@ class Client:
 
     def apply(self, reply) -> None:
         """RFC 8415 18.2.10.1: add new leases, update lifetimes, discard those with valid lifetime 0."""
+        known = set(self.addresses) if self.defect == "ignore-new-lease" and self.addresses else None
         for ia in filter(self.usable, reply.ias):
             for lease in ia.leases:
+                if known is not None and lease.address not in known:
+                    continue
                 if lease.valid > 0 and ia.kind == "pd":
                     self.addresses.add(lease.address)  # a delegated prefix is recorded, not configured here
                 elif lease.valid > 0:
@@ -292,6 +300,11 @@ class Client:
                         self.drop(address)
                     return
                 refreshed = self.refresh(reply, server_id)
+                if self.defect in ("link-restart", "confirm-drop"):
+                    for address in list(self.addresses):
+                        self.drop(address)
+                    if self.defect == "link-restart":
+                        return
                 if refreshed is not None:
                     reply, at = refreshed, time.monotonic()
                     self.apply(reply)
@@ -350,6 +363,7 @@ class Client:
             print(f"confirmed: status {confirmed.status if confirmed else 'none'}", flush=True)
             return None
         kind = c.RENEW if self.defect == "link-renew" else c.REBIND
+        held = [replace(ia, leases=()) for ia in held] if self.defect == "rebind-no-prefix" else held
         options = ([codec.server_id(server_id)] if kind == c.RENEW else []) + [codec.encode_ia(ia) for ia in held]
         return self.exchange(kind, options, CNF_TIMEOUT, until=time.monotonic() + CNF_MAX_RD, mrt=CNF_MAX_RT)
 
