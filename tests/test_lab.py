@@ -65,11 +65,17 @@ def test_capture_sees_both_directions_and_server_answers():
     assert len(capture.frames) >= 2
 
 
+def _hangup_default() -> None:
+    """A run started under nohup ignores SIGHUP on purpose (interrupts.install); these runs must not inherit that
+    from however the tests themselves were started."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def _start_run_in_background(report_dir, case_id="C-SOL-RT"):
     return subprocess.Popen([sys.executable, "-m", "conformance.cli", "run", "--profile",
                              str(PROJECT / "profiles" / "dhclient.toml"), "--case", case_id,
                              "--report-dir", str(report_dir)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_hangup_default)
 
 
 def _wait_for_dut(pid, timeout=15):
@@ -99,7 +105,7 @@ def _start_pytest_in_background(report_dir, case_id="C-SOL-RT"):
     return subprocess.Popen([sys.executable, "-m", "pytest", "--pyargs", "conformance.cases", "-p", "no:cacheprovider",
                              "-q", "--dut-profile", str(PROJECT / "profiles" / "dhclient.toml"), "--case", case_id,
                              "--report-dir", str(report_dir)], cwd=report_dir,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_hangup_default)
 
 
 def _assert_nothing_left(pid):
