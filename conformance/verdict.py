@@ -68,3 +68,10 @@ def precondition(condition: bool, scenario: str) -> None:
     is judged of the DUT on a scenario that did not happen."""
     if not condition:
         raise HarnessError(f"the scenario did not hold: {scenario}")
+
+
+def prerequisite(condition: bool, missing: str, judged_by: str) -> None:
+    """What the case builds on is another case's requirement: when the DUT broke it, this case is ERROR naming the
+    case whose verdict that is, never a second FAIL for one fault (nor a verdict on a scenario that never began)."""
+    if not condition:
+        raise HarnessError(f"not judged: {missing}; {judged_by} judges that")

@@ -135,3 +135,25 @@ def test_the_box_has_a_size_limit(tmp_path):
     log, dut = _run(tmp_path, profile)
     assert "full No space left on device" in log
     assert dut.files_path.stat().st_size < 2 << 20
+
+
+def test_placed_files_and_the_environment_reach_the_program_and_nothing_reaches_the_host(tmp_path):
+    """[dut.files] puts a rendered template where the program reads it (here under /run and /etc), [dut.env] sets
+    its environment, and a hook-style file it writes into its state folder is in the evidence; the host has none
+    of them."""
+    (tmp_path / "placed.conf").write_text("iface=@IFACE@ here=@HERE@\n")
+    profile = _profile(tmp_path, env='{ D6C_GREETING = "hello {iface}", D6C_SHELL = "${HOME}" }',
+                       files=f'{{ "/run/{MARK}/a.conf" = "{{here}}/placed.conf", "/etc/{MARK}.d/b.conf" = '
+                             f'"{{here}}/placed.conf" }}')
+    (tmp_path / "escape.py").write_text(
+        f"import os, time\nprint(open('/run/{MARK}/a.conf').read().strip(), oct(os.stat('/etc/{MARK}.d/b.conf')"
+        ".st_mode & 0o777))\nprint('env', os.environ['D6C_GREETING'], os.environ['D6C_SHELL'])\n"
+        "open('hook-output.txt', 'w').write('bound')\nprint('caps', flush=True)\ntime.sleep(100)\n")
+    log, dut = _run(tmp_path, profile)
+    iface = log.split("iface=")[1].split()[0]
+    assert f"iface={iface} here={tmp_path} 0o644" in log, log
+    assert f"env hello {iface} ${{HOME}}" in log, log
+    assert not os.path.lexists(f"/run/{MARK}") and not os.path.lexists(f"/etc/{MARK}.d")
+    with tarfile.open(dut.files_path) as tar:
+        names = tar.getnames()
+    assert f"run/{MARK}/a.conf" in names and "state/hook-output.txt" in names, names

@@ -180,3 +180,25 @@ def test_relay_keys_are_refused_for_a_client_on_the_bench(tmp_path):
     with pytest.raises(UsageError, match=re.escape("[dut.upstream] is for a relay on the bench")):
         profiles.load(write(tmp_path, BENCH + 'upstream = "eth8"\n'))
 
+
+
+@pytest.mark.parametrize("extra, key", [
+    ('[dut.env]\n"1X" = "a"', '[dut.env."1X"] must be NAME = "value"'),
+    ('[dut.env]\nX = 5', '[dut.env."X"] must be NAME = "value"'),
+    ('[dut.env]\nX = "{nope}"', "[dut.env.X] bad placeholder"),
+    ('[dut.files]\n"/usr/lib/x.conf" = "{here}/p.toml"', '[dut.files."/usr/lib/x.conf"] must be a plain absolute path'),
+    ('[dut.files]\n"/run/../usr/x" = "{here}/p.toml"', '[dut.files."/run/../usr/x"] must be a plain absolute path'),
+    ('[dut.files]\n"run/x" = "{here}/p.toml"', '[dut.files."run/x"] must be a plain absolute path'),
+    ('[dut.files]\n"/run/x" = "{here}/missing"', '[dut.files."/run/x"] no such file'),
+])
+def test_env_and_placed_files_are_checked_on_load(tmp_path, extra, key):
+    with pytest.raises(UsageError, match=re.escape(key)):
+        profiles.load(write(tmp_path, GOOD + extra + "\n"))
+
+
+def test_a_shell_command_has_its_programs_checked_and_its_variables_left_alone(tmp_path):
+    shell = GOOD.replace('"sleep 1"', '"X=1 exec no-such-dhcp -d ${IFACE:-x}"')
+    with pytest.raises(UsageError, match=re.escape("program 'no-such-dhcp' (run by its shell command) not found")):
+        profiles.load(write(tmp_path, shell))
+    profile = profiles.load(write(tmp_path, shell.replace("no-such-dhcp", "dhclient")))
+    assert profile.arguments(profile.placeholders("eth0", Path("/s")))[2] == "X=1 exec dhclient -d ${IFACE:-x}"

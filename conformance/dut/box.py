@@ -6,7 +6,8 @@ and PID namespaces:
   mounts are untouched);
 - a tmpfs of the profile's `files_limit` holds everything the DUT may write: the upper layers of overlays on /etc,
   /var and /tmp (the DUT sees the host's files and changes only its copies), an empty /run, a copy of the state
-  folder the harness rendered (mounted at the state folder's path) and each of the profile's private_dirs;
+  folder the harness rendered (mounted at the state folder's path), each of the profile's private_dirs and the
+  files the profile places ([dut.files], only under those folders);
 - a small /dev with the usual character devices, a read-only sysfs of the DUT's network namespace, and (mounted by
   the namespace's init) a /proc of its PID namespace whose kernel knobs are read-only except /proc/sys/net.
 When the DUT has ended, `keep_files` writes the box into the host's state folder as dut-files.tar: the files the
@@ -90,6 +91,10 @@ def build(spec: dict) -> int:
         os.makedirs(inside("private", str(index)))
         os.makedirs(folder, exist_ok=True)  # only where the DUT may write (profile validation)
         _bind(inside("private", str(index)), folder)
+    for target, name in spec.get("files", ()):  # [dut.files]: only under /etc, /var, /run, /tmp (profile validation)
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        shutil.copyfile(inside("state", name), target, follow_symlinks=False)
+        os.chmod(target, 0o644)  # a daemon that drops to its own user (systemd-networkd) still reads it
     _devices()
     umount("/sys")
     mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)

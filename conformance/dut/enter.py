@@ -13,7 +13,8 @@ held). In this fresh single-threaded interpreter three processes do the work:
 - the program starts its own session, gets the default signal dispositions, changes to the state folder and execs.
 Any failure before the exec is one line on stderr (the DUT's log) and exit status 121.
 
-SPEC is JSON: {"netns": path, "state": folder, "private_dirs": [...], "files_limit": bytes, "capabilities": [...]}.
+SPEC is JSON: {"netns": path, "state": folder, "private_dirs": [...], "files_limit": bytes, "capabilities": [...],
+"files": [[path in the box, name in the state folder], ...], "env": {NAME: value}}.
 """
 import json
 import os
@@ -41,6 +42,7 @@ def _program(spec: dict, command: list[str]) -> None:
         except (OSError, ValueError):
             pass
     os.chdir(spec["state"])
+    os.environ.update(spec.get("env", {}))  # the profile's [dut.env], for the program only: not this interpreter
     os.execvp(command[0], command)
 
 

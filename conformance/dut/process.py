@@ -20,15 +20,19 @@ from pathlib import Path
 from ..lab import netns
 from ..lab.syscalls import CAPABILITY_NUMBERS
 from . import box
-from .profile import Profile, RelayWiring
+from .profile import Profile, RelayWiring, fill
 
-TEMPLATE_TOKENS = ("@IFACE@", "@STATE@", "@FIXTURES@")
+# @TOKEN@ in a template file -> the placeholder it stands for (a relay's only where the DUT is a relay)
+TEMPLATE_TOKENS = {"@IFACE@": "iface", "@STATE@": "state", "@FIXTURES@": "fixtures", "@HERE@": "here",
+                   "@UPPER@": "upper", "@UPPER_ADDRESS@": "upper_address", "@LOWERS@": "lowers",
+                   "@LOWER_ADDRESSES@": "lower_addresses", "@DESTINATIONS@": "destinations"}
 
 
 def render_template(source: Path, values: dict[str, str]) -> str:
     text = source.read_text()
-    for token, key in zip(TEMPLATE_TOKENS, ("iface", "state", "fixtures")):
-        text = text.replace(token, values[key])
+    for token, key in TEMPLATE_TOKENS.items():
+        if key in values:
+            text = text.replace(token, values[key])
     return text
 
 
@@ -84,7 +88,13 @@ class ProcessDut:
         values = self.profile.placeholders(self.iface, self.state_dir, self.wiring)
         self.state_dir.mkdir(mode=0o700, exist_ok=True)  # a composed run's relay gets a folder inside the testbed's
         for name, source in self.profile.templates.items():
-            _write_private(self.state_dir / name, render_template(Path(source.format(**values)), values))
+            _write_private(self.state_dir / name, render_template(Path(fill(source, values)), values))
+        self._placed = []  # [dut.files]: rendered here, put in place inside the box (dut/box.py)
+        for index, (target, source) in enumerate(sorted(self.profile.files.items())):
+            name = f".placed-{index}"
+            _write_private(self.state_dir / name, render_template(Path(fill(source, values)), values))
+            self._placed.append((target, name))
+        self._env = {name: fill(value, values) for name, value in self.profile.env.items()}
         (self.state_dir / "box").mkdir(mode=0o700)  # the box's mount point: the host is read-only from there on
         return self.profile.arguments(values, self.wiring)
 
@@ -99,6 +109,7 @@ class ProcessDut:
                "LANG": "C"}
         spec = json.dumps({"netns": netns.path(self.namespace), "state": str(self.state_dir),
                            "private_dirs": list(self.profile.private_dirs), "files_limit": self.profile.files_limit,
+                           "files": self._placed, "env": self._env,
                            "capabilities": sorted(CAPABILITY_NUMBERS[name] for name in self.profile.privileges)})
         self.process = subprocess.Popen([sys.executable, "-m", "conformance.dut.enter", spec, "--", *command],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -6,6 +6,9 @@ configures as many interfaces and destinations as a case needs.
 """
 import ipaddress
 import json
+import os
+import re
+import shlex
 import shutil
 import string
 import sys
@@ -102,7 +105,11 @@ class RelayWiring:
     destinations: tuple[str, ...]
 
     def values(self) -> dict[str, str]:
-        return {"upper": self.upper, "upper_address": self.upper_address}
+        """The values one placeholder holds: the upstream side, and space-separated lists of the rest (for
+        templates: @LOWERS@, @LOWER_ADDRESSES@, @DESTINATIONS@)."""
+        return {"upper": self.upper, "upper_address": self.upper_address,
+                "lowers": " ".join(i for i, _ in self.lowers), "lower_addresses": " ".join(a for _, a in self.lowers),
+                "destinations": " ".join(self.destinations)}
 
     def repetitions(self, keys: set[str]) -> list[dict[str, str]]:
         """The values of each repetition of a group that names `keys`."""
@@ -115,12 +122,25 @@ def _args(part: str | tuple[str, ...]) -> tuple[str, ...]:
     return (part,) if isinstance(part, str) else part
 
 
+SHELL_VARIABLE = re.compile(r"\$\{([^{}]*)\}")  # ${NAME}, ${NAME:-x}: the shell's, never a placeholder
+
+
+def _escaped(text: str) -> str:
+    """`text` with each shell `${...}` written as literal braces for str.format."""
+    return SHELL_VARIABLE.sub(lambda m: "${{" + m.group(1) + "}}", text)
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """`text` with its `{name}` placeholders filled in; a shell's `${VAR}` is left as it is."""
+    return _escaped(text).format(**values)
+
+
 def _placeholders(text: str) -> set[str]:
     """The placeholder names in `text`: plain `{name}` only. ValueError for a malformed one and for format specs,
     conversions, attributes and indexes (`{iface:>99999999}`, `{iface!r}`, `{iface.x}`): a profile names values,
     it does not format them."""
     names = set()
-    for _, name, spec, conversion in string.Formatter().parse(text):
+    for _, name, spec, conversion in string.Formatter().parse(_escaped(text)):
         if name is None:
             continue
         if spec or conversion or not name.isidentifier():
@@ -143,6 +163,8 @@ class Profile:
     attach: str
     command: tuple[str | tuple[str, ...], ...]  # a tuple is a relay's group (module docstring)
     templates: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # a path inside the DUT's box -> its template
+    env: dict[str, str] = field(default_factory=dict)    # the DUT's environment, beyond PATH and LANG
     private_dirs: tuple[str, ...] = ()
     stop_timeout: float = 3.0
     log_limit: int = DEFAULT_LOG_LIMIT
@@ -165,7 +187,7 @@ class Profile:
 
     def placeholders(self, iface: str, state: Path, wiring: RelayWiring | None = None) -> dict[str, str]:
         return {"iface": iface, "state": str(state), "fixtures": str(suite_data.fixtures()),
-                "profile_dir": str(self.path.parent), "python": sys.executable,
+                "profile_dir": str(self.path.parent), "here": str(self.path.parent), "python": sys.executable,
                 **(wiring.values() if wiring else {})}
 
     def arguments(self, values: dict[str, str], wiring: RelayWiring | None = None) -> list[str]:
@@ -173,15 +195,16 @@ class Profile:
         out: list[str] = []
         for part in self.command:
             if isinstance(part, str):
-                out.append(part.format(**values))
+                out.append(fill(part, values))
                 continue
             for repetition in wiring.repetitions(_keys(part)):
-                out += [arg.format(**values, **repetition) for arg in part]
+                out += [fill(arg, {**values, **repetition}) for arg in part]
         return out
 
 
 _SCHEMA = {
-    "dut": {"name": str, "role": str, "attach": str, "command": list, "templates": dict, "private_dirs": list,
+    "dut": {"name": str, "role": str, "attach": str, "command": list, "templates": dict, "files": dict, "env": dict,
+            "private_dirs": list,
             "stop_timeout": (int, float), "log_limit": int, "files_limit": int, "capture_limit": int,
             "privileges": list, "interface": str, "vlan": int, "reset": list, "reset_timeout": (int, float),
             "ready": (str, list), "ready_timeout": (int, float), "upstream": str, "upstream_vlan": int,
@@ -236,8 +259,10 @@ def load(path: str | Path) -> Profile:
     command = [tuple(part) if isinstance(part, list) else part for part in dut.get("command", ())]
     if bench is None:
         _check_command(path, dut["role"], command)
-    if not all(isinstance(v, str) for v in dut.get("templates", {}).values()):
-        raise ProfileError(path, "dut.templates", "values must be file paths (strings)")
+    for key in ("templates", "files"):
+        if not all(isinstance(v, str) for v in dut.get(key, {}).values()):
+            raise ProfileError(path, f"dut.{key}", "values must be file paths (strings)")
+    _check_env(path, dut.get("env", {}))
     if not all(isinstance(v, str) for v in dut.get("private_dirs", [])):
         raise ProfileError(path, "dut.private_dirs", "must be a list of absolute folder paths (strings)")
     unknown = [name for name in dut.get("privileges", []) if not isinstance(name, str) or name not in CAPABILITY_NUMBERS]
@@ -256,6 +281,7 @@ def load(path: str | Path) -> Profile:
                                                f"{', '.join(repr(r) for r in REFERENCES)}")
     profile = Profile(path=path.resolve(), name=dut["name"], role=dut["role"], attach=dut["attach"],
                       command=tuple(command), templates=dict(dut.get("templates", {})),
+                      files=dict(dut.get("files", {})), env=dict(dut.get("env", {})),
                       private_dirs=tuple(dut.get("private_dirs", ())),
                       stop_timeout=float(value["dut.stop_timeout"]), log_limit=value["dut.log_limit"],
                       files_limit=value["dut.files_limit"], capture_limit=value["dut.capture_limit"],
@@ -275,7 +301,7 @@ def load(path: str | Path) -> Profile:
 def _bench(path: Path, dut: dict) -> Bench:
     """The [dut] keys of a device on a port; what only a program has is refused."""
     role = dut["role"]
-    for key in ("command", "templates", "private_dirs", "privileges"):
+    for key in ("command", "templates", "files", "env", "private_dirs", "privileges"):
         if key in dut:
             raise ProfileError(path, f"dut.{key}", "is for a program the suite starts (attach = 'process'); a device "
                                                    "on a port has none")
@@ -346,8 +372,8 @@ def _bench_command(path: Path, key: str, command: list, iface: str) -> tuple[str
     if unknown:
         raise ProfileError(path, key, f"unknown placeholder {{{sorted(unknown)[0]}}}; known: "
                                       f"{', '.join(sorted(RESET_KEYS))}")
-    if shutil.which(command[0].format(profile_dir=str(path.parent), python=sys.executable, iface=iface,
-                                      vlan="")) is None:
+    if shutil.which(fill(command[0], {"profile_dir": str(path.parent), "python": sys.executable, "iface": iface,
+                                      "vlan": ""})) is None:
         raise ProfileError(path, key, f"program {command[0]!r} not found")
     return tuple(command)
 
@@ -394,21 +420,78 @@ def _check_command(path: Path, role: str, command: list) -> None:
                 raise ProfileError(path, "dut.command", f"a relay command must name its {what} in a group")
 
 
+def _check_env(path: Path, env: dict) -> None:
+    for name, value in env.items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or not isinstance(value, str) or "\0" in value:
+            raise ProfileError(path, f"dut.env.{json.dumps(name)}", "must be NAME = \"value\" (a variable name, a "
+                                                                "string)")
+        try:
+            _placeholders(value)
+        except ValueError as exc:
+            raise ProfileError(path, f"dut.env.{name}", f"bad placeholder ({exc})") from None
+
+
+SHELLS = ("sh", "bash", "dash")
+# What a shell runs itself, or the words before a command: never a program to look for.
+SHELL_WORDS = frozenset("! { } ( ) : . [ [[ alias bg break builtin cd command continue echo eval exec exit export "
+                        "false fg getopts hash if then else elif fi for while until do done case esac in jobs kill "
+                        "local printf pwd read readonly return set shift source test times trap true type ulimit "
+                        "umask unalias unset wait".split())
+SEPARATORS = frozenset(";|&\n()")
+
+
+def programs(argv: list[str]) -> list[str]:
+    """The programs a command line runs, where they can be seen: its first word, and behind `sh -c SCRIPT` the
+    first word of each simple command in the script (after `exec`, `command` and variable assignments)."""
+    found = [argv[0]]
+    if os.path.basename(argv[0]) not in SHELLS or "-c" not in argv[1:-1]:
+        return found
+    lexer = shlex.shlex(argv[argv.index("-c", 1) + 1], posix=True, punctuation_chars=True)
+    lexer.whitespace = " \t"
+    try:
+        words = list(lexer)
+    except ValueError:  # an unbalanced quote: the shell will say so; nothing to look for
+        return found
+    functions = {word for word, after in zip(words, words[1:]) if after in ("(", "()")}  # f() { ...; }
+    first = True
+    for word in words:
+        if word and set(word) <= SEPARATORS:
+            first = True
+        elif first and (word in ("exec", "command") or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", word)):
+            continue
+        elif first:
+            first = False
+            relative = "/" in word and not word.startswith("/")  # found from the DUT's own working folder
+            if word not in SHELL_WORDS | functions and not relative and not set("$`<>") & set(word):
+                found.append(word)
+    return found
+
+
 def _check_files(profile: Profile) -> None:
-    """The program and the template files must exist: a missing program is bad input (exit 2), found now."""
+    """The programs and the template files must exist, and files may be placed only inside the DUT's box: a
+    missing program is bad input (exit 2), found now."""
     wiring = RelayWiring((("LOWER", "LOWER_ADDRESS"),), "UPPER", "UPPER_ADDRESS", ("DESTINATION",))
     values = profile.placeholders("IFACE", Path("STATE"), wiring if profile.role == "relay" else None)
     for part in profile.command:
         try:
             for arg in _args(part):
-                arg.format(**values, **wiring.repetitions(_keys(part))[0])
+                fill(arg, {**values, **wiring.repetitions(_keys(part))[0]})
         except (KeyError, IndexError, ValueError) as exc:
             known = sorted(values) + (sorted(LOWER_KEYS | DESTINATION_KEYS) if profile.role == "relay" else [])
             raise ProfileError(profile.path, "dut.command",
                                f"bad placeholder in {part!r} ({exc}); known: {', '.join(known)}") from None
-    program = profile.command[0].format(**values)
-    if shutil.which(program) is None:
-        raise ProfileError(profile.path, "dut.command", f"program {program!r} not found (is its package installed?)")
+    for name, value in profile.env.items():
+        try:
+            fill(value, values)
+        except KeyError as exc:
+            raise ProfileError(profile.path, f"dut.env.{name}",
+                               f"bad placeholder in {value!r} ({exc}); known: {', '.join(sorted(values))}") from None
+    words = [fill(part, values) for part in profile.command if isinstance(part, str)]
+    for program in programs(words):
+        if shutil.which(program) is None:
+            where = "" if program == words[0] else " (run by its shell command)"
+            raise ProfileError(profile.path, "dut.command", f"program {program!r}{where} not found (is its package "
+                                                            "installed?)")
     for folder in profile.private_dirs:
         if not folder.startswith("/") or ".." in folder.split("/") or not (
                 folder.startswith(WRITABLE) or Path(folder).is_dir()):
@@ -418,11 +501,22 @@ def _check_files(profile: Profile) -> None:
     for name, source in profile.templates.items():
         if "/" in name or "\0" in name or name in ("", ".", ".."):
             raise ProfileError(profile.path, f"dut.templates.{json.dumps(name)}", "must be a plain file name")
-        try:
-            _placeholders(source)
-            rendered = source.format(**values)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ProfileError(profile.path, f"dut.templates.{name}",
-                               f"bad placeholder in {source!r} ({exc}); known: {', '.join(sorted(values))}") from None
-        if not Path(rendered).is_file():
-            raise ProfileError(profile.path, f"dut.templates.{name}", f"no such file {rendered}")
+        _check_source(profile, f"dut.templates.{name}", source, values)
+    for target, source in profile.files.items():
+        key = f"dut.files.{json.dumps(target)}"
+        if os.path.normpath(target) != target or not target.startswith(WRITABLE) or "\0" in target:
+            raise ProfileError(profile.path, key, f"must be a plain absolute path under {', '.join(WRITABLE)}, where "
+                                                  "the DUT's box has its own copies (nothing reaches the host)")
+        _check_source(profile, key, source, values)
+
+
+def _check_source(profile: Profile, key: str, source: str, values: dict[str, str]) -> None:
+    """A template's source: placeholders the profile knows, and a file that exists."""
+    try:
+        _placeholders(source)
+        rendered = fill(source, values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ProfileError(profile.path, key, f"bad placeholder in {source!r} ({exc}); known: "
+                                              f"{', '.join(sorted(values))}") from None
+    if not Path(rendered).is_file():
+        raise ProfileError(profile.path, key, f"no such file {rendered}")

@@ -2,8 +2,8 @@
 from conformance.caseinfo import MUST, case
 from conformance.servers.models import all_models
 from conformance.servers.script import Lifetimes
-from conformance.verdict import precondition, require, seconds
-from conformance.wire.constants import ADVERTISE, REBIND, RENEW, REQUEST
+from conformance.verdict import precondition, require, require_none, seconds
+from conformance.wire.constants import ADVERTISE, REBIND, RENEW, REQUEST, SOLICIT
 from conformance.wire.timing import RFC9915
 
 UNIQUE = all_models()["unique"]
@@ -43,19 +43,25 @@ def test_zero_t1_t2_left_to_the_client(lab):
 
 @case("C-T1T2-INVALID", rfc=["RFC 9915 21.4", "RFC 9915 18.2.9", "RFC 3315 22.4"], level=MUST, requires=("ia_na",))
 def test_ia_with_t1_above_t2_is_discarded(lab):
-    """An IA_NA with T1 > T2 is discarded: its address is never used and its server is never asked for it.
+    """An IA_NA with T1 > T2 is discarded: its server is never asked for it, the client's exchange goes on and it
+    binds to the valid server, and the invalid address is never used.
 
     RFC 9915 21.4: "If a client receives an IA_NA with T1 greater than T2 and both T1 and T2 are greater than 0, the
     client discards the IA_NA option and processes the remainder of the message as though the server had not
     included the invalid IA_NA option."
     RFC 9915 18.2.9: "The client MUST ignore any Advertise message that contains no addresses [...]"
+    RFC 9915 18.2.1: "A client MUST collect valid Advertise messages for the first RT seconds, unless it receives a
+    valid Advertise message with a preference value of 255." (An ignored Advertise leaves the exchange as it was:
+    a new Solicit exchange, with a new transaction ID, is no ignoring, and the valid server's Advertise is there to
+    be chosen.)
     """
     good = lab.lifetimes()
     bad = Lifetimes(good.t2, good.t1, good.preferred, good.valid)  # T1 > T2 > 0
     first, second = UNIQUE.servers
     invalid = lab.server(first.preference, pool=first.pool, pd_pool=first.pd_pool, lifetimes=bad)
     # The valid server answers 0.3 s later: the DUT meets the invalid IA first whatever its selection does.
-    lab.server(second.preference, advertise_delay=0.3, pool=second.pool, pd_pool=second.pd_pool, lifetimes=good)
+    valid = lab.server(second.preference, advertise_delay=0.3, pool=second.pool, pd_pool=second.pd_pool,
+                       lifetimes=good)
     lab.start_dut()
     solicit = lab.first_solicit()
     settle = solicit.time + RFC9915["SOLICIT"].irt * 1.1 + lab.tolerance + 2.0
@@ -75,6 +81,15 @@ def test_ia_with_t1_above_t2_is_discarded(lab):
              + (f"to {invalid.name}" if asked[0].server_id == invalid.duid else
                 f"for {', '.join(l.address for ia in asked[0].ias for l in ia.leases)} without its Server ID"))
             if asked else "")
+    chosen = next((r for r in lab.sent(REQUEST) if r.server_id == valid.duid), None)
+    until = chosen.time if chosen else settle
+    restarted = [m for m in lab.sent(SOLICIT) if m.xid != solicit.xid and m.time <= until]
+    require_none(restarted, "RFC 9915 21.4/18.2.9: the client ignores the Advertise whose only IA was discarded, "
+                            "so its exchange goes on", f"every Solicit with xid 0x{solicit.xid:06x} until it Requests",
+                 lambda m: f"a new exchange: a Solicit with xid 0x{m.xid:06x} {seconds(m.time - solicit.time)} "
+                           f"after the first ({len(restarted)} in all)")
+    require(chosen is not None, "RFC 9915 18.2.1: the client collects the valid Advertise and selects it",
+            f"a Request to {valid.described} within {seconds(settle - solicit.time)} of the first Solicit", "none")
     for address in sorted(set(offered)):
         require(not lab.uses(address), "RFC 9915 21.4: the client discards the IA_NA with T1 > T2",
                 f"no answer to Neighbor Solicitations for {address}", "the DUT answers for it")
