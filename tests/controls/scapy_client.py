@@ -11,6 +11,7 @@ import random
 import select
 import signal
 import sys
+import threading
 import time
 from dataclasses import replace
 
@@ -45,6 +46,14 @@ DEFECTS = {
     "keep-zeroed": "keeps using an address whose lifetimes a Reply set to 0",
     "renew-old-server": "after a Rebind, still Renews with the old server's ID",
     "ignore-new-lease": "after its first binding, configures no address it did not have before",
+    "no-renew": "never Renews: it waits for T2 and Rebinds",
+    "request-max-rt-120": "retransmits its Request with a REQ_MAX_RT of 120 s (RFC 9915: 30 s)",
+    "invalid-ia-restart": "restarts its exchange (a new Solicit, a new transaction ID) whenever an Advertise's only "
+                          "IA_NA has T1 > T2, ten times, then gives up",
+    "slow-address": "configures its address 3.5 s after the Reply, when its check for duplicates is over",
+    "late-address": "configures its address only 10 s after the Reply",
+    "no-dad": "configures its address without Duplicate Address Detection, and so declines nothing",
+    "decline-unprobed": "declines its address at once, without Duplicate Address Detection",
     "no-resolicit": "falls silent when its leases expire",
     "zero-t1-immediate": "given T1 = T2 = 0, Renews at once",
     "accept-invalid-t1t2": "accepts an IA_NA whose T1 is greater than its T2",
@@ -159,7 +168,7 @@ class Client:
         rt = IRT * (1 + random.uniform(0.01, 0.1)) if self.defect != "no-rand" else IRT
         if self.defect == "whole-second-rt":
             rt = math.ceil(time.time()) - time.time()
-        adverts, first_rt, turn = [], True, 1
+        adverts, first_rt, turn, restarts, restart = [], True, 1, 0, False
         while True:
             elapsed = 0 if self.defect == "frozen-elapsed" else int((time.monotonic() - start) * 100)
             self.send(c.SOLICIT, xid, [codec.elapsed_time(elapsed), codec.ia(self.mode, 1, 0, 0, [])])
@@ -172,6 +181,13 @@ class Client:
                 if advert.msg_type == c.ADVERTISE and self.defect == "die-on-advertise":
                     os.kill(os.getpid(), signal.SIGSEGV)
                 if advert.msg_type != c.ADVERTISE or not any(self.usable(ia) for ia in advert.ias):
+                    if self.defect == "invalid-ia-restart" and any(ia.t1 > ia.t2 > 0 for ia in advert.ias):
+                        restarts += 1
+                        if restarts > 10:
+                            signal.pause()
+                        time.sleep(0.37)
+                        xid, start, rt, adverts, restart = random.getrandbits(24), time.monotonic(), IRT, [], True
+                        break
                     continue  # RFC 8415 18.2.9: ignore an Advertise without addresses
                 adverts.append(advert)
                 immediate = self.preference(advert) == 255 and self.defect != "ignore-255"
@@ -181,6 +197,9 @@ class Client:
                     if self.defect == "rewait":
                         break
                     return advert
+            if restart:
+                restart = False
+                continue
             if adverts:
                 if self.defect == "rewait" and not first_rt:
                     later = list(self.receive(time.monotonic() + rt, xid))  # a whole further RT
@@ -224,7 +243,8 @@ class Client:
         anonymous = self.defect in ("request-no-server-id", "invalid-ia-no-server-id")
         server = [] if anonymous else [codec.server_id(advert.server_id)]
         count = {"request-12": 12, "request-11": 11}.get(self.defect, 10)
-        return self.exchange(c.REQUEST, server + ias, IRT, max_count=count, mrt=30)
+        return self.exchange(c.REQUEST, server + ias, IRT, max_count=count,
+                             mrt=120 if self.defect == "request-max-rt-120" else 30)
 
     def apply(self, reply) -> None:
         """RFC 8415 18.2.10.1: add new leases, update lifetimes, discard those with valid lifetime 0."""
@@ -236,18 +256,27 @@ class Client:
                 if lease.valid > 0 and ia.kind == "pd":
                     self.addresses.add(lease.address)  # a delegated prefix is recorded, not configured here
                 elif lease.valid > 0:
-                    self.ipr.addr("replace", index=self.index, address=lease.address, prefixlen=128,
-                                  flags=0 if self.dad else 0x02, IFA_CACHEINFO={"ifa_preferred": lease.preferred,
-                                                             "ifa_valid": lease.valid})
+                    delay = {"slow-address": 3.5, "late-address": 10.0}.get(self.defect)
+                    if delay and lease.address not in self.addresses:
+                        threading.Timer(delay, self.configure, (lease, IPRoute())).start()
+                    else:
+                        self.configure(lease, self.ipr)
                     self.addresses.add(lease.address)
                 elif self.defect != "keep-zeroed":
                     self.drop(lease.address)
 
+    def configure(self, lease, ipr) -> None:
+        dad = self.dad and self.defect not in ("no-dad", "decline-unprobed")
+        ipr.addr("replace", index=self.index, address=lease.address, prefixlen=128, flags=0 if dad else 0x02,
+                 IFA_CACHEINFO={"ifa_preferred": lease.preferred, "ifa_valid": lease.valid})
+
     def duplicates(self) -> list[str]:
         """RFC 8415 18.2.10.1: the addresses Duplicate Address Detection found in use (the kernel deletes a
         finite-lifetime address whose DAD fails, or flags it dadfailed)."""
-        if not self.dad:
-            return []
+        if self.defect == "decline-unprobed":
+            return [a for a in self.addresses if "/" not in a]
+        if not self.dad or self.defect in ("slow-address", "late-address", "no-dad"):
+            return []  # the addresses are not there yet, or not checked: nothing found
         deadline = time.monotonic() + 2.5
         while time.monotonic() < deadline:
             flags = {a.get_attr("IFA_ADDRESS"): a["flags"] for a in self.ipr.get_addr(family=10, index=self.index)}
@@ -310,7 +339,11 @@ class Client:
                     self.apply(reply)
                 continue
             renew_until = expiry if self.defect == "renew-past-t2" else t2
-            renewed = self.exchange(c.RENEW, [codec.server_id(server_id)] + held, REN_TIMEOUT, until=renew_until)
+            if self.defect == "no-renew":
+                time.sleep(max(0.0, t2 - time.monotonic()))
+                renewed = None
+            else:
+                renewed = self.exchange(c.RENEW, [codec.server_id(server_id)] + held, REN_TIMEOUT, until=renew_until)
             if renewed is not None:
                 reply, at = renewed, time.monotonic()
                 self.apply(reply)

@@ -39,6 +39,14 @@ def _bound_then_silent(lab, model=MODELS["unique"], others_silent=True, lifetime
     return servers, binding
 
 
+def _require_in_use_where_it_will_end(lab, binding, other) -> None:
+    """An address the case will judge gone (one the other server cannot extend) must first be seen in use: a DUT
+    that never configured it would pass "gone" for nothing (ERROR instead)."""
+    for address in binding.leases:
+        if address not in other.script.pool:
+            lab.require_in_use(address, binding.at, within=DAD_ALLOWANCE + lab.tolerance)
+
+
 def _require_addresses(lab, message, binding, what):
     carried = {lease.address for ia in message.ias for lease in ia.leases}
     missing = [a for a in binding.leases if a not in carried]
@@ -169,6 +177,7 @@ def test_rebind_answered_by_another_server(lab, model):
     """
     servers, binding = _bound_then_silent(lab, model, others_silent=False)
     other = next(s for s in servers if s is not binding.server)
+    _require_in_use_where_it_will_end(lab, binding, other)
     _, _, valid = _ia_times(binding)
     rebind = lab.require_sent(REBIND, binding.reply, valid,
                               "RFC 9915 18.2.5: with the granting server silent, the client Rebinds",
@@ -216,6 +225,7 @@ def test_solicits_again_when_leases_expire(lab, model):
     _, _, valid = _ia_times(binding)
     expiry = binding.at + valid
     survivor = next(s for s in servers if s is not binding.server)
+    _require_in_use_where_it_will_end(lab, binding, survivor)
     survivor.silence(end=expiry)  # back when the leases have run out; the granting server stays down
     # The Solicit is due at expiry; the window allows a first-Solicit delay (SOL_MAX_DELAY) and a Solicit RT on
     # top, so no verdict hangs on a DUT's random delay. How late it came is recorded.
@@ -228,7 +238,7 @@ def test_solicits_again_when_leases_expire(lab, model):
     require(solicit.time >= expiry - lab.tolerance,
             "RFC 9915 18.2.5: the Rebind exchange lasts until the valid lifetimes have expired",
             f"Solicit no earlier than {valid} s after the Reply", f"{solicit.time - binding.at:.3f} s")
-    if not any(a in survivor.script.pool for a in binding.leases):
+    if not any(a in survivor.script.pool for a in binding.leases):  # in use before (checked above)
         lab.wait_until(max(solicit.time, expiry + lab.tolerance) + 0.1)
         for address in binding.leases:
             require(not lab.uses(address), "RFC 9915 18.2.5/18.2.10.1: an expired lease is no longer used",
