@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="python3-venv isc-dhcp-client isc-dhcp-relay dhcpcd-base wide-dhcpv6-client dnsmasq-base"
+PACKAGES="python3-venv isc-dhcp-client isc-dhcp-relay dhcpcd-base wide-dhcpv6-client dnsmasq-base systemd"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -2,6 +2,7 @@
 1 a case failed, 2 usage or profile error, 3 environment error or a case that could not be judged (ERROR)."""
 import argparse
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -14,7 +15,7 @@ from .errors import EnvironmentUnfit, UsageError
 from .servers import models
 from .results import Outcome
 
-REFERENCE_PROGRAMS = ("dhclient", "dhcpcd", "dhcp6c", "dhcrelay", "dnsmasq")
+REFERENCE_PROGRAMS = ("dhclient", "dhcpcd", "dhcp6c", "dhcrelay", "dnsmasq", "/lib/systemd/systemd-networkd")
 
 
 class _Collector:
@@ -185,9 +186,29 @@ def cmd_doctor(args) -> int:
     for program in REFERENCE_PROGRAMS:
         found = shutil.which(program)
         print(f"{'ok' if found else 'missing':7} {program}{' ' + found if found else ''}")
+    if profile is not None and profile.bench is None:
+        _show_program(profile)
     if profile is not None and profile.bench is not None and not problems:
         problems += _check_bench(profile, set(args.take_port))
     return 3 if problems else 0
+
+
+def _show_program(profile) -> None:
+    """What a case will give the profile's program (it loaded, so every program was found and every template
+    exists): its command line, environment and files, rendered with a case's names in angle brackets."""
+    from .dut.process import render_template
+    from .dut.profile import RelayWiring, fill
+    wiring = RelayWiring((("<lower>", "2001:db8:a::1"),), "<upper>", "2001:db8:ff::1",
+                         ("2001:db8:ff::101", "2001:db8:ff::102")) if profile.role == "relay" else None
+    values = profile.placeholders("<iface>", Path("<state>"), wiring)
+    lines = ["        command: " + " ".join(shlex.quote(arg) for arg in profile.arguments(values, wiring))]
+    lines += [f"        env:     {name}={fill(value, values)}" for name, value in profile.env.items()]
+    placed = [(f"<state>/{name}", source) for name, source in profile.templates.items()]
+    for where, source in placed + list(profile.files.items()):
+        text = render_template(Path(fill(source, values)), values)
+        lines.append(f"        file:    {where} ({len(text.encode())} bytes, from {fill(source, values)})")
+    print(f"ok      profile {profile.path}: every program found, every template renders")
+    print("\n".join(lines))
 
 
 def _check_relay_device(profile) -> int:

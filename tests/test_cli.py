@@ -83,3 +83,14 @@ def test_without_a_capability_it_says_which_and_creates_nothing(capability, comm
 def test_doctor_finds_the_lab_and_programs():
     result = run_cli("doctor")
     assert result.returncode == 0 and "network namespaces" in result.stdout and "dhclient" in result.stdout
+
+
+@pytest.mark.lab
+def test_doctor_shows_what_a_profile_gives_its_program():
+    result = run_cli("doctor", "--profile", "systemd-networkd")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "command: /lib/systemd/systemd-networkd" in result.stdout
+    assert "env:     SYSTEMD_LOG_TARGET=console" in result.stdout
+    assert "file:    /run/systemd/network/00-lab.network (" in result.stdout
+    relay = run_cli("doctor", "--profile", "dhcrelay")
+    assert "-l '<lower>' -u '2001:db8:ff::101%<upper>' -u '2001:db8:ff::102%<upper>'" in relay.stdout, relay.stdout

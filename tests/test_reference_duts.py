@@ -12,7 +12,8 @@ from conftest import PROJECT, junit_outcomes, run_cli
 
 pytestmark = pytest.mark.lab
 
-HOST_STATE = ["/var/lib/dhcp", "/var/lib/dhcpcd", "/var/lib/dhcpv6", "/etc/resolv.conf", "/etc/hostname"]
+HOST_STATE = ["/var/lib/dhcp", "/var/lib/dhcpcd", "/var/lib/dhcpv6", "/var/lib/systemd/network", "/etc/resolv.conf",
+              "/etc/hostname", "/run/systemd/netif", "/run/systemd/network"]
 
 
 def snapshot():
@@ -27,7 +28,7 @@ def snapshot():
     return seen
 
 
-@pytest.mark.parametrize("name", ["dhclient", "dhcpcd", "dhcp6c"])
+@pytest.mark.parametrize("name", ["dhclient", "dhcpcd", "dhcp6c", "systemd-networkd"])
 def test_reference_client_is_judged_without_touching_the_host(tmp_path, name):
     before = snapshot()
     junit = tmp_path / "junit.xml"
