@@ -172,21 +172,22 @@ def test_each_check_after_a_link_change_fails_its_own_defect(tmp_path, defect, c
 
 # defect -> (case, model, outcome, words of its verdict): clients that passed or failed a case for the wrong reason
 # before its check named the right one (issue 11)
-RIGHT_REASON = {
-    "no-renew": ("C-RENEW-MRD", None, "ERROR", "no Renew before T2 = 5 s, so no Renew exchange began; C-RENEW-T1"),
-    "request-max-rt-120": ("C-REQUEST-FAILOVER", None, "FAIL", "(MRT + RAND*MRT once past MRT)"),
-    "invalid-ia-restart": ("C-T1T2-INVALID", None, "FAIL", "a new exchange: a Solicit with xid"),
-    "late-address": ("C-RESOLICIT-EXPIRY", "unique", "ERROR", "did not use"),
-    "slow-address": ("C-DECLINE-DUP", None, "FAIL", "no Decline"),
-    "no-dad": ("C-DECLINE-DUP", None, "FAIL", "and no DAD probe"),
-    "decline-unprobed": ("C-DECLINE-DUP", None, "FAIL", "with no DAD probe before it"),
-}
+RIGHT_REASON = [
+    ("no-renew", "C-RENEW-MRD", None, "ERROR", "no Renew before T2 = 5 s, so no Renew exchange began; C-RENEW-T1"),
+    ("no-renew", "C-REBIND-OTHER", "unique", "ERROR", "binding the Rebind made; C-RENEW-T1 judges that"),
+    ("request-max-rt-120", "C-REQUEST-FAILOVER", None, "FAIL", "(MRT + RAND*MRT once past MRT)"),
+    ("invalid-ia-restart", "C-T1T2-INVALID", None, "FAIL", "a new exchange: a Solicit with xid"),
+    ("late-address", "C-RESOLICIT-EXPIRY", "unique", "ERROR", "did not use"),
+    ("slow-address", "C-DECLINE-DUP", None, "FAIL", "no Decline"),
+    ("no-dad", "C-DECLINE-DUP", None, "FAIL", "and no DAD probe"),
+    ("decline-unprobed", "C-DECLINE-DUP", None, "FAIL", "with no DAD probe before it"),
+]
 
 
-@pytest.mark.parametrize("defect", [pytest.param(d, marks=pytest.mark.cost(140 if d == "request-max-rt-120" else 20))
-                                    for d in sorted(RIGHT_REASON)])
-def test_a_case_judges_for_the_reason_it_names(tmp_path, defect):
-    case_id, model, outcome, words = RIGHT_REASON[defect]
+@pytest.mark.parametrize("defect, case_id, model, outcome, words", [
+    pytest.param(*row, marks=pytest.mark.cost(140 if row[0] == "request-max-rt-120" else 20),
+                 id=f"{row[0]}-{row[1]}") for row in RIGHT_REASON])
+def test_a_case_judges_for_the_reason_it_names(tmp_path, defect, case_id, model, outcome, words):
     result, outcomes = _judge(tmp_path, defect, [case_id], [model] if model else [])
     name = f"{case_id}[{model}]" if model else case_id
     assert outcomes == {name: outcome}, result.stdout
