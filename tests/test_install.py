@@ -43,6 +43,9 @@ def test_the_installed_suite_lists_a_shipped_profile_by_name(installed):
     result = _cli(installed, "list", "--profile", "dhclient")
     assert result.returncode == 0, result.stderr
     assert "C-PREF-255" in result.stdout and "applies" in result.stdout
+    for profile in sorted(PROJECT.glob("profiles/*.toml")):  # each loads: its templates and files are installed
+        shipped = _cli(installed, "list", "--profile", profile.stem)
+        assert shipped.returncode == 0, shipped.stderr
     venv, env, work = installed
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "from conformance import data; print(data.root())"],
                            cwd=work, env=env, capture_output=True, text=True, check=True).stdout.strip()
