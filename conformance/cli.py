@@ -114,7 +114,7 @@ def cmd_soak(args) -> int:
     """The cases `--runs` times; per case the verdicts seen (INTERMITTENT when they differ) and the distributions
     of randomised timers, in REPORT_DIR/soak.txt and the JUnit; each run's evidence in REPORT_DIR/run-NN/."""
     from . import soak
-    from .report import junit
+    from .report import junit, results_file
     if args.runs < 2:
         raise UsageError(f"--runs {args.runs}: a soak needs at least 2 runs")
     profile = _prepared(args)
@@ -137,8 +137,10 @@ def cmd_soak(args) -> int:
     soaks = soak.combine(runs)
     soak.write_text(Path(args.report_dir) / "soak.txt", soaks)
     results = [soak.as_result(s) for s in soaks]
+    run = results_file.run_metadata(profile, args.strict)
     junit.write(Path(args.junit or Path(args.report_dir) / f"junit-{profile.slug}.xml"), profile, results,
-                args.strict)
+                args.strict, run)
+    results_file.write(Path(args.report_dir), profile, results, run)
     for result in results:
         print(f"{result.outcome.value:12} {result.case_id:20} {result.message.splitlines()[0]}")
     print(f"soak: {Path(args.report_dir) / 'soak.txt'}")
@@ -349,7 +351,9 @@ def _run_options(run: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .report.results_file import tool_version
     parser = argparse.ArgumentParser(prog="dhcpv6-conformance", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"dhcpv6-conformance {tool_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="judge a DUT")
     _run_options(run)

@@ -12,7 +12,7 @@ from . import caseinfo, interrupts
 from .dut import profile as profiles
 from .errors import EnvironmentUnfit, UsageError
 from .lab import naming, netns
-from .report import evidence, junit
+from .report import evidence, junit, results_file
 from .results import CaseResult, HarnessError, Level, Outcome, Violation
 
 _KEY = pytest.StashKey[dict]()
@@ -67,6 +67,7 @@ def pytest_configure(config):
     interrupts.install()  # plain pytest too: SIGTERM and SIGHUP tear the labs down like Ctrl-C
     naming.sweep()
     config.stash[_KEY] = {"profile": profile, "selected": selected, "results": [], "reserve": reserve,
+                          "run": results_file.run_metadata(profile, config.getoption("--dhcpv6-strict")),
                           "models": config.getoption("--model") or None,
                           "report_dir": report_dir, "strict": config.getoption("--dhcpv6-strict"),
                           "junit": Path(config.getoption("--dhcpv6-junit") or report_dir / f"junit-{profile.slug}.xml")}
@@ -223,7 +224,7 @@ def _keep(state, result: CaseResult, info, testbed) -> None:
             if testbed.disk_full:
                 raise OSError(errno.ENOSPC, "the case's evidence could not be written")
             evidence.write_verdict(testbed.evidence_dir, result, info)
-        junit.write(state["junit"], state["profile"], state["results"], state["strict"])
+        _write_reports(state)
     except OSError as exc:
         if not evidence.disk_full(exc):
             raise
@@ -231,10 +232,16 @@ def _keep(state, result: CaseResult, info, testbed) -> None:
         result.outcome = Outcome.ERROR
         result.message = (f"the disk holding {state['report_dir']} filled during the case ({exc.strerror}), so its "
                           "evidence is incomplete; the run ends here")
-        junit.write(state["junit"], state["profile"], state["results"], state["strict"])
+        _write_reports(state)
         pytest.exit(f"the disk holding {state['report_dir']} is full: the run ends after "
                     f"{len(state['results'])} case(s); their JUnit: {state['junit']}",
                     returncode=EnvironmentUnfit.exit_status)
+
+
+def _write_reports(state) -> None:
+    """The JUnit and results-PROFILE.json of the cases so far."""
+    junit.write(state["junit"], state["profile"], state["results"], state["strict"], state["run"])
+    results_file.write(state["report_dir"], state["profile"], state["results"], state["run"])
 
 
 def pytest_unconfigure(config):
@@ -270,6 +277,7 @@ def pytest_terminal_summary(terminalreporter, config):
             for line in result.message.splitlines()[:3]:
                 terminalreporter.write_line(f"{'':28}{line.strip()}")
     terminalreporter.write_line(f"JUnit: {state['junit']}")
+    terminalreporter.write_line(f"Results: {results_file.path(state['report_dir'], state['profile'])}")
 
 
 def results(config) -> list[CaseResult]:

@@ -60,8 +60,21 @@ stop_timeout = 2
     return path
 
 
+SCHEMAS = PROJECT / "tests" / "schemas"
+
+
 def junit_outcomes(path: Path) -> dict[str, dict[str, str]]:
-    """case ID -> its JUnit properties (outcome, measured, expected, ...)."""
+    """case ID -> what the JUnit file's system-out says of it (outcome, level, measured, expected, ...). Every file
+    read here is first validated against both Jenkins schemas (tests/schemas): every JUnit the tests see."""
+    from lxml import etree
+    document = etree.parse(str(path))
+    for name in ("junit-10.xsd", "jenkins-junit.xsd"):
+        schema = etree.XMLSchema(etree.parse(str(SCHEMAS / name)))
+        assert schema.validate(document), f"{path} breaks {name}: {schema.error_log}"
     root = ET.parse(path).getroot()
-    return {case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
-            for case in root.iter("testcase")}
+    out = {}
+    for case in root.iter("testcase"):
+        lines = (case.findtext("system-out") or "").splitlines()[1:]
+        out[case.get("name")] = dict(line.split(": ", 1) for line in lines if ": " in line
+                                     and not line.startswith("[[ATTACHMENT|"))
+    return out

@@ -94,3 +94,8 @@ def test_doctor_shows_what_a_profile_gives_its_program():
     assert "file:    /run/systemd/network/00-lab.network (" in result.stdout
     relay = run_cli("doctor", "--profile", "dhcrelay")
     assert "-l '<lower>' -u '2001:db8:ff::101%<upper>' -u '2001:db8:ff::102%<upper>'" in relay.stdout, relay.stdout
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout.startswith("dhcpv6-conformance 0."), result.stdout

@@ -1,10 +1,10 @@
 """The HTML matrix across runs: DUT x case, each cell the outcome, linking to the case's evidence folder.
 
-Reads the JUnit files the runs wrote (report knows results, never the network).
+Reads the results-PROFILE.json files the runs wrote (report knows results, never the network).
 """
 import html
+import json
 import os
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..errors import UsageError
@@ -14,17 +14,22 @@ COLOURS = {"PASS": "#c8e6c9", "FAIL": "#ffcdd2", "WARN": "#fff3c4", "SKIP": "#e0
 
 
 def read_runs(dirs: list[str]) -> dict[str, dict[str, dict[str, str]]]:
-    """DUT name -> case ID -> properties, from every junit*.xml under `dirs`."""
+    """DUT name -> case ID -> what results-*.json says of it (evidence made absolute), from every report folder
+    under `dirs`."""
     runs: dict[str, dict[str, dict[str, str]]] = {}
     for folder in dirs:
-        files = sorted(Path(folder).rglob("junit*.xml"))
+        files = sorted(Path(folder).rglob("results-*.json"))
         if not files:
-            raise UsageError(f"{folder}: no junit*.xml files (give report folders written by `run`)")
+            raise UsageError(f"{folder}: no results-*.json files (give report folders written by `run`)")
         for path in files:
-            for suite in ET.parse(path).getroot().iter("testsuite"):
-                cases = runs.setdefault(suite.get("name"), {})
-                for case in suite.iter("testcase"):
-                    cases[case.get("name")] = {p.get("name"): p.get("value") for p in case.iter("property")}
+            try:
+                document = json.loads(path.read_text())
+                cases = runs.setdefault(document["run"]["dut"], {})
+                for case in document["cases"]:
+                    evidence = str(path.parent.resolve() / case["evidence"]) if case["evidence"] else ""
+                    cases[case["case"]] = {**case, "rfc": ", ".join(case["rfc"]), "evidence": evidence}
+            except (ValueError, KeyError, TypeError) as exc:
+                raise UsageError(f"{path}: not a results file the suite wrote ({exc})") from None
     return runs
 
 
