@@ -53,14 +53,33 @@ def load_all() -> dict[str, CaseInfo]:
     return dict(sorted(REGISTRY.items()))
 
 
-def select(patterns: list[str]) -> list[str]:
-    """Case IDs matching any of `patterns` (IDs or globs); a pattern that matches nothing is a usage error."""
+def _split(pattern: str) -> tuple[str, str | None]:
+    """`C-REBIND-OTHER[split]` -> ("C-REBIND-OTHER", "split"): the names reports print, with the model in brackets
+    (brackets are not a glob's character class here)."""
+    if pattern.endswith("]") and "[" in pattern:
+        case_part, _, model = pattern[:-1].partition("[")
+        return case_part.upper(), model
+    return pattern.upper(), None
+
+
+def select(patterns: list[str], option: str = "--case") -> list[tuple[str, str | None]]:
+    """(case glob, model glob or None) for each pattern: an ID, a glob, or a name with its model as the reports
+    print it. A pattern that matches no case, or names a model there is not, is a usage error."""
     from .errors import UsageError
-    known = load_all()
-    chosen: list[str] = []
+    from .servers.models import all_models
+    known, models = load_all(), all_models()
+    chosen = []
     for pattern in patterns:
-        hits = [cid for cid in known if fnmatch.fnmatchcase(cid, pattern.upper())]
-        if not hits:
-            raise UsageError(f"unknown case {pattern!r}; `dhcpv6-conformance list` shows the case IDs")
-        chosen += [h for h in hits if h not in chosen]
+        case_part, model = _split(pattern)
+        if not any(fnmatch.fnmatchcase(cid, case_part) for cid in known):
+            raise UsageError(f"{option} {pattern!r} matches no case; `dhcpv6-conformance list` shows the case IDs")
+        if model is not None and not any(fnmatch.fnmatchcase(name, model) for name in models):
+            raise UsageError(f"{option} {pattern!r}: no model {model!r}; the models are {', '.join(models)}")
+        chosen.append((case_part, model))
     return chosen
+
+
+def matches(selection: list[tuple[str, str | None]], case_id: str, model: str | None) -> bool:
+    """Whether the case (run under `model`, or under none) is one of `selection`."""
+    return any(fnmatch.fnmatchcase(case_id, case_part) and (wanted is None or (
+        model is not None and fnmatch.fnmatchcase(model, wanted))) for case_part, wanted in selection)

@@ -2,6 +2,7 @@
 1 a case failed, 2 usage or profile error, 3 environment error or a case that could not be judged (ERROR)."""
 import argparse
 import os
+import json
 import shlex
 import shutil
 import sys
@@ -61,6 +62,7 @@ def _prepared(args):
         profiles.composed(profile, profiles.load(args.via_relay))
     if args.case:
         caseinfo.select(args.case)
+    caseinfo.select(args.exclude, "--exclude")
     unknown = set(args.model) - set(models.all_models())
     if unknown:
         raise UsageError(f"unknown model {', '.join(sorted(unknown))}; known: {', '.join(models.all_models())}")
@@ -85,6 +87,8 @@ def _session(args, report_dir: str, junit: str | None) -> tuple[_Collector, int]
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # a soak's later sessions re-import the plugin
     for pattern in args.case:
         argv += ["--case", pattern]
+    for pattern in args.exclude:
+        argv += ["--exclude", pattern]
     for model in args.model:
         argv += ["--model", model]
     if args.via_relay:
@@ -151,17 +155,27 @@ def cmd_list(args) -> int:
     from .wire.timing import REFERENCES
     profile = profiles.load(args.profile) if args.profile else None
     chosen = profile.timing.rfc if profile else "9915"
+    cases = []
+    for info in caseinfo.load_all().values():
+        case = {"case": info.case_id, "level": info.level.value, "role": info.role, "rfc": list(info.rfc),
+                "title": info.title, "requires": list(info.requires)}
+        if profile is not None:
+            missing = info.missing(profile.capabilities)
+            case["applies"] = info.role == profile.role and not missing
+            case["skipped_because"] = ("" if case["applies"] else f"role {info.role}" if info.role != profile.role
+                                       else "needs " + ", ".join(missing))
+        cases.append(case)
+    if args.format == "json":
+        print(json.dumps({"reference": REFERENCES[chosen].name, "cases": cases}, indent=1))
+        return 0
     print("references: " + ", ".join(f"{r.name}{' (judged)' if key == chosen else ''}"
                                       for key, r in REFERENCES.items())
           + "; a profile's [timing] rfc selects one (README: Which RFC)")
-    for info in caseinfo.load_all().values():
-        applies = ""
-        if profile is not None:
-            missing = info.missing(profile.capabilities)
-            applies = ("  applies" if info.role == profile.role and not missing else
-                       f"  skipped: {'role ' + info.role if info.role != profile.role else 'needs ' + ', '.join(missing)}")
-        print(f"{info.case_id:18} {info.level.value:6} {info.role:6} {'; '.join(info.rfc)}")
-        print(f"{'':18} {info.title}{applies}")
+    for case in cases:
+        applies = "" if "applies" not in case else "  applies" if case["applies"] else \
+            f"  skipped: {case['skipped_because']}"
+        print(f"{case['case']:18} {case['level']:6} {case['role']:6} {'; '.join(case['rfc'])}")
+        print(f"{'':18} {case['title']}{applies}")
     return 0
 
 
@@ -337,7 +351,9 @@ def cmd_report(args) -> int:
 def _run_options(run: argparse.ArgumentParser) -> None:
     """The options `run` and `soak` share."""
     run.add_argument("--profile", required=True)
-    run.add_argument("--case", action="append", default=[], help="case ID or glob (repeatable)")
+    run.add_argument("--case", action="append", default=[],
+                     help="case ID or glob, or a name as reports print it: C-REBIND-OTHER[split] (repeatable)")
+    run.add_argument("--exclude", action="append", default=[], help="leave these cases out (as --case; repeatable)")
     run.add_argument("--strict", action="store_true", help="a broken SHOULD counts as FAIL")
     run.add_argument("--via-relay", metavar="RELAY_PROFILE",
                      help="judge the client DUT behind this relay DUT, servers upstream (server-selection cases)")
@@ -363,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     soak_.add_argument("--runs", type=int, required=True, help="how many times to run each case (at least 2)")
     soak_.set_defaults(func=cmd_soak)
     lst = sub.add_parser("list", help="cases, IDs, RFC sections, levels")
+    lst.add_argument("--format", choices=("text", "json"), default="text", help="json: for scripts")
     lst.add_argument("--profile")
     lst.set_defaults(func=cmd_list)
     doc = sub.add_parser("doctor", help="privileges, kernel features, reference programs; with a bench profile, its "

@@ -22,7 +22,9 @@ _TESTBED = pytest.StashKey[object]()
 def pytest_addoption(parser):
     group = parser.getgroup("dhcpv6-conformance")
     group.addoption("--dut-profile", help="DUT profile (TOML) to judge")
-    group.addoption("--case", action="append", default=[], help="case ID or glob (repeatable)")
+    group.addoption("--case", action="append", default=[],
+                    help="case ID or glob, or a name as reports print it: C-REBIND-OTHER[split] (repeatable)")
+    group.addoption("--exclude", action="append", default=[], help="leave these cases out (as --case; repeatable)")
     group.addoption("--dhcpv6-strict", action="store_true", help="a broken SHOULD (WARN) counts as FAIL")
     group.addoption("--report-dir", default="reports", help="folder for evidence and reports")
     group.addoption("--dhcpv6-junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml)")
@@ -44,6 +46,7 @@ def pytest_configure(config):
         if config.getoption("--via-relay"):
             profile = profiles.composed(profile, profiles.load(config.getoption("--via-relay")))
         selected = caseinfo.select(config.getoption("--case")) if config.getoption("--case") else None
+        excluded = caseinfo.select(config.getoption("--exclude"), "--exclude")
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     try:
@@ -66,7 +69,8 @@ def pytest_configure(config):
         pytest.exit(str(exc), returncode=EnvironmentUnfit.exit_status)
     interrupts.install()  # plain pytest too: SIGTERM and SIGHUP tear the labs down like Ctrl-C
     naming.sweep()
-    config.stash[_KEY] = {"profile": profile, "selected": selected, "results": [], "reserve": reserve,
+    config.stash[_KEY] = {"profile": profile, "selected": selected, "excluded": excluded, "results": [],
+                          "reserve": reserve,
                           "run": results_file.run_metadata(profile, config.getoption("--dhcpv6-strict")),
                           "models": config.getoption("--model") or None,
                           "report_dir": report_dir, "strict": config.getoption("--dhcpv6-strict"),
@@ -90,9 +94,14 @@ def case_name(item) -> str:
 
 def _wanted(item, state) -> bool:
     info = _info(item)
-    if info is None or (state["selected"] is not None and info.case_id not in state["selected"]):
+    if info is None:
         return False
     model = getattr(item, "callspec", None) and item.callspec.params.get("model")
+    name = model.name if model else None
+    if state["selected"] is not None and not caseinfo.matches(state["selected"], info.case_id, name):
+        return False
+    if caseinfo.matches(state["excluded"], info.case_id, name):
+        return False
     return not (model and state["models"] and model.name not in state["models"])
 
 
@@ -100,6 +109,9 @@ def pytest_collection_modifyitems(config, items):
     state = _state(config)
     if state is None:
         return
+    for item in items:
+        if _info(item) is not None:
+            item.extra_keyword_matches.add(case_name(item))  # -k C-PREF-255 / -k "C-REBIND-OTHER[split]"
     keep = [i for i in items if _wanted(i, state)]
     config.hook.pytest_deselected(items=[i for i in items if i not in keep])
     items[:] = keep

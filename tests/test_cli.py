@@ -3,7 +3,8 @@ import os
 
 import pytest
 
-from conftest import PROJECT, run_cli
+from conftest import PROJECT, junit_outcomes, run_cli
+from conformance.errors import UsageError
 from conformance.lab import naming
 
 PROFILE = str(PROJECT / "profiles" / "dhclient.toml")
@@ -20,7 +21,7 @@ def test_list_shows_every_case_with_levels():
 @pytest.mark.lab
 def test_unknown_case_is_a_usage_error_and_creates_nothing():
     result = run_cli("run", "--profile", PROFILE, "--case", "C-NO-SUCH")
-    assert result.returncode == 2 and "unknown case" in result.stderr
+    assert result.returncode == 2 and "matches no case" in result.stderr
     assert not [n for n in naming.ours() if n.startswith(f"{naming.PREFIX}-{result.pid}-")]
 
 
@@ -49,10 +50,27 @@ def test_a_folder_given_as_profile_is_a_usage_error():
     assert result.returncode == 2 and "is a folder" in result.stderr
 
 
-def test_glob_selects_cases():
+def test_a_selection_takes_ids_globs_and_the_names_reports_print():
     from conformance import caseinfo
-    assert set(caseinfo.select(["C-PREF-*"])) >= {"C-PREF-255", "C-PREF-WAIT"}
-    assert "C-SOL-RT" not in caseinfo.select(["c-pref-*"])
+    chosen = caseinfo.select(["c-pref-*", "C-REBIND-OTHER[split]"])
+    assert caseinfo.matches(chosen, "C-PREF-WAIT", None) and not caseinfo.matches(chosen, "C-SOL-RT", None)
+    assert caseinfo.matches(chosen, "C-REBIND-OTHER", "split")
+    assert not caseinfo.matches(chosen, "C-REBIND-OTHER", "unique")
+    with pytest.raises(UsageError, match="--case 'C-NOPE\\*' matches no case"):
+        caseinfo.select(["C-NOPE*"])
+    with pytest.raises(UsageError, match="no model 'nope'; the models are identical, split, unique"):
+        caseinfo.select(["C-REBIND-OTHER[nope]"])
+
+
+@pytest.mark.lab
+def test_the_names_a_junit_file_prints_select_those_cases_and_exclude_leaves_them_out(tmp_path):
+    """The JUnit name of a case run under a model selects it again; --exclude takes the same names."""
+    result = run_cli("run", "--profile", PROFILE, "--case", "C-REBIND-OTHER[split]", "--case", "C-PREF-*",
+                     "--exclude", "C-PREF-[AHL]*", "--exclude", "C-PREF-WAIT", "--report-dir", str(tmp_path))
+    names = set(junit_outcomes(tmp_path / "junit-dhclient.xml"))
+    assert names == {"C-REBIND-OTHER[split]", "C-PREF-255"}, result.stdout
+    again = run_cli("run", "--profile", PROFILE, "--case", sorted(names)[1], "--report-dir", str(tmp_path / "again"))
+    assert set(junit_outcomes(tmp_path / "again" / "junit-dhclient.xml")) == {"C-REBIND-OTHER[split]"}, again.stdout
 
 
 @pytest.mark.lab
@@ -99,3 +117,11 @@ def test_doctor_shows_what_a_profile_gives_its_program():
 def test_version():
     result = run_cli("--version")
     assert result.returncode == 0 and result.stdout.startswith("dhcpv6-conformance 0."), result.stdout
+
+
+def test_list_as_json_says_which_cases_apply():
+    import json
+    listed = json.loads(run_cli("list", "--profile", "dhcpcd-pd", "--format", "json").stdout)
+    cases = {case["case"]: case for case in listed["cases"]}
+    assert listed["reference"] == "RFC 9915" and cases["C-PD-PREF-255"]["applies"]
+    assert cases["C-PREF-255"]["skipped_because"] == "needs ia_na" and cases["R-FWD-ALL"]["role"] == "relay"

@@ -80,3 +80,17 @@ def test_exit_status_two_without_an_interrupt_is_not_130():
     assert _exit_status([_result(Outcome.ERROR)], False, 1) == 3
     assert _exit_status([_result(Outcome.FAIL), _result(Outcome.ERROR)], False, 1) == 1
     assert _exit_status([_result(Outcome.WARN)], True, 0) == 1
+
+
+@pytest.mark.lab
+def test_plain_pytest_selects_cases_by_the_names_reports_print(tmp_path):
+    """Node IDs are function names; -k also matches the case ID, and a model's bracketed name."""
+    import subprocess
+    import sys
+    from conftest import PROJECT
+    listed = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.cases", "-p", "no:cacheprovider",
+                             "-q", "--co", "--dut-profile", str(PROJECT / "profiles" / "dhclient.toml"),
+                             "--report-dir", str(tmp_path), "-k", "C-PREF-255 or C-REBIND-OTHER[split]"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120).stdout
+    chosen = [line for line in listed.splitlines() if "::" in line]
+    assert len(chosen) == 2 and any(line.endswith("[split]") for line in chosen), listed
