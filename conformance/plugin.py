@@ -215,17 +215,34 @@ def pytest_runtest_makereport(item, call):
     if outcome == Outcome.WARN:
         report.outcome = "passed"  # a broken SHOULD is reported, not failed, unless --strict
         report.sections.append(("dhcpv6-conformance WARN", message))
+    waiver = state["profile"].waiver(case_name(item))
+    if outcome == Outcome.FAIL and waiver:
+        report.outcome = "passed"  # a known failure, shown as WAIVED: it does not fail the run
+        report.sections.append(("dhcpv6-conformance WAIVED", f"{waiver}: {message}"))
     if report.when == "teardown":
         testbed = item.stash.get(_TESTBED, None)
         before = so_far["outcome"]
         if testbed is not None:
             _after_teardown(testbed, info, so_far)
+        _waive(so_far, waiver)
         if so_far["outcome"] != before and so_far["outcome"] in (Outcome.FAIL, Outcome.ERROR) and report.passed:
             report.outcome, report.longrepr = "failed", so_far["message"]  # pytest's own summary shows it too
         result = _result(item, info, state, so_far)
         state["results"].append(result)
         _keep(state, result, info, item.stash.get(_TESTBED, None))
     return report
+
+
+def _waive(so_far: dict, waiver: str | None) -> None:
+    """A FAIL the profile waives is WAIVED with the waiver's reason; a waiver for a case that did not fail is
+    stale, and says so."""
+    if not waiver:
+        return
+    if so_far["outcome"] == Outcome.FAIL:
+        so_far["outcome"] = Outcome.WAIVED
+        so_far["message"] = f"waived ({waiver}): {so_far['message']}"
+    elif so_far["outcome"] in (Outcome.PASS, Outcome.WARN):
+        so_far["stale_waiver"] = waiver
 
 
 def _keep(state, result: CaseResult, info, testbed) -> None:
@@ -273,6 +290,9 @@ def _result(item, info, state, so_far) -> CaseResult:
         result.expected = "; ".join(f"{k}: {v}" for k, v in testbed.expected.items())
         result.evidence = str(testbed.evidence_dir)
         result.properties["capture_drops"] = str(sum(capture.lost for capture in testbed.captures))
+    if so_far.get("stale_waiver"):
+        result.properties["stale_waiver"] = (f"the profile waives this case ({so_far['stale_waiver']}) but it did "
+                                             "not fail: the waiver can go")
         result.samples = {name: list(values) for name, values in testbed.samples.items()}
     return result
 
@@ -288,6 +308,8 @@ def pytest_terminal_summary(terminalreporter, config):
         if result.outcome != Outcome.PASS and result.message:  # why, in the verdict's own words
             for line in result.message.splitlines()[:3]:
                 terminalreporter.write_line(f"{'':28}{line.strip()}")
+        if "stale_waiver" in result.properties:
+            terminalreporter.write_line(f"{'':28}STALE WAIVER: {result.properties['stale_waiver']}")
     terminalreporter.write_line(f"JUnit: {state['junit']}")
     terminalreporter.write_line(f"Results: {results_file.path(state['report_dir'], state['profile'])}")
 

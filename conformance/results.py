@@ -15,6 +15,7 @@ class Outcome(str, Enum):
     SKIP = "SKIP"    # the profile says the DUT lacks what the case needs
     ERROR = "ERROR"  # the harness or the environment failed: never a verdict on the DUT
     INTERMITTENT = "INTERMITTENT"  # `soak` only: the verdict differed across runs; counts as FAIL
+    WAIVED = "WAIVED"  # a FAIL the profile lists as known ([waivers], with its reason): shown, not failing the run
 
 
 class Violation(AssertionError):

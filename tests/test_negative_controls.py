@@ -244,3 +244,22 @@ def test_every_case_has_a_control():
     covered |= {cid for cases in PD_FAILURES.values() for cid in cases}
     client_cases = {cid for cid, info in caseinfo.load_all().items() if info.role == "client"}
     assert client_cases == covered == {cid for cases in GROUPS.values() for cid in cases}
+
+
+def test_a_waived_failure_is_shown_and_does_not_fail_the_run_and_a_stale_waiver_says_so(tmp_path):
+    """[waivers] in the profile: the known FAIL is WAIVED with its reason in the JUnit and the exit status is 0; a
+    waiver for a case that passed is reported as stale."""
+    profile = control_profile(tmp_path, "late-renew")
+    profile.write_text(profile.read_text() + '\n[waivers]\n"C-RENEW-T1" = "vendor ticket 123, fixed in 2.1"\n'
+                       '"C-PREF-255" = "ticket 7"\n')
+    junit = tmp_path / "junit.xml"
+    result = run_cli("run", "--profile", str(profile), "--case", "C-RENEW-T1", "--case", "C-PREF-255",
+                     "--report-dir", str(tmp_path / "reports"), "--junit", str(junit))
+    outcomes = junit_outcomes(junit)
+    assert (outcomes["C-RENEW-T1"]["outcome"], outcomes["C-PREF-255"]["outcome"], result.returncode) == \
+        ("WAIVED", "PASS", 0), result.stdout
+    assert "waived (vendor ticket 123, fixed in 2.1)" in result.stdout
+    assert "stale_waiver" in outcomes["C-PREF-255"] and "STALE WAIVER" in result.stdout
+    profile.write_text(profile.read_text() + '"C-NOPE" = "x"\n')
+    refused = run_cli("run", "--profile", str(profile), "--report-dir", str(tmp_path / "r2"))
+    assert refused.returncode == 2 and '[waivers."C-NOPE"]' in refused.stderr, refused.stderr

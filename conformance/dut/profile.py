@@ -175,6 +175,11 @@ class Profile:
     timing: Timing = Timing()
     via: "Profile | None" = None  # a relay DUT between this client DUT and the servers (one composed run)
     bench: Bench | None = None    # attach = "interface": the port, VLAN, reset and readiness of a device
+    waivers: dict[str, str] = field(default_factory=dict)  # case name (ID, or ID[model]) -> why its FAIL is known
+
+    def waiver(self, name: str) -> str | None:
+        """The reason a case's FAIL is waived: by its full name (C-REBIND-OTHER[split]) or its ID."""
+        return self.waivers.get(name) or self.waivers.get(name.split("[")[0])
 
     @property
     def slug(self) -> str:
@@ -211,6 +216,7 @@ _SCHEMA = {
             "second_interface": str, "second_vlan": int, "destinations": list},
     "capabilities": {name: bool for name in CAPABILITIES},
     "timing": {"tolerance": (int, float), "min_t2": int, "rfc": str},
+    "waivers": None,  # any case name -> a reason (checked in _waivers)
 }
 _REQUIRED = {"dut": ("name", "role", "attach")}
 
@@ -221,7 +227,7 @@ def _check_shape(path: Path, data: dict) -> None:
             raise ProfileError(path, section, f"unknown section; expected one of {', '.join(_SCHEMA)}")
         if not isinstance(body, dict):
             raise ProfileError(path, section, "must be a table")
-        for key, value in body.items():
+        for key, value in body.items() if _SCHEMA[section] is not None else ():
             kind = _SCHEMA[section].get(key)
             if kind is None:
                 raise ProfileError(path, f"{section}.{key}", f"unknown key; expected one of {', '.join(_SCHEMA[section])}")
@@ -289,7 +295,8 @@ def load(path: str | Path) -> Profile:
                       capabilities={name: bool(data.get("capabilities", {}).get(name, False)) for name in CAPABILITIES},
                       timing=Timing(float(value["timing.tolerance"]), value["timing.min_t2"], rfc),
                       bench=bench and replace(bench, reset_timeout=float(value["dut.reset_timeout"]),
-                                              ready_timeout=float(value["dut.ready_timeout"])))
+                                              ready_timeout=float(value["dut.ready_timeout"])),
+                      waivers=_waivers(path, data.get("waivers", {})))
     if bench is None:
         _check_files(profile)
     if profile.role == "client" and not any(profile.capabilities[name] for name in CLIENT_SERVICES):
@@ -418,6 +425,22 @@ def _check_command(path: Path, role: str, command: list) -> None:
                            (DESTINATION_KEYS, "destinations ({destination})")):
             if not named & keys:
                 raise ProfileError(path, "dut.command", f"a relay command must name its {what} in a group")
+
+
+def _waivers(path: Path, waivers: dict) -> dict[str, str]:
+    """Known failures: each key names a case (as reports print it), each value says why it is known."""
+    from .. import caseinfo
+    for name, reason in waivers.items():
+        key = f"waivers.{json.dumps(name)}"
+        if not isinstance(reason, str) or not reason.strip():
+            raise ProfileError(path, key, "must say why the failure is known (a vendor ticket, a fixed version)")
+        if "*" in name or "?" in name:
+            raise ProfileError(path, key, "names one case (or one case and model), not a glob")
+        try:
+            caseinfo.select([name], "a waiver")
+        except UsageError as exc:
+            raise ProfileError(path, key, str(exc).replace("a waiver ", "", 1)) from None
+    return dict(waivers)
 
 
 def _check_env(path: Path, env: dict) -> None:

@@ -4,7 +4,7 @@ Jenkins reads (the xUnit plugin's junit-10.xsd and JUnit 5's jenkins-junit.xsd, 
 Those schemas allow no properties inside a testcase, so each case's facts (outcome, level, RFC, measured,
 expected, evidence) are lines of its system-out, with its evidence files as `[[ATTACHMENT|path]]` lines (the
 Jenkins JUnit Attachments plugin and GitLab read them), paths relative to the JUnit file. A WARN does not fail the
-build unless --strict: its verdict is the testcase's system-err, which Jenkins, GitLab and GitHub reporters show
+build unless --strict (nor does a WAIVED known failure): its verdict is the testcase's system-err, which Jenkins, GitLab and GitHub reporters show
 beside a passed test. The run's metadata are the testsuite's properties. junit-xml's output is then made to fit
 both schemas: no `disabled` attribute, a plain `<skipped>` with its reason as text, times in milliseconds.
 """
@@ -54,10 +54,10 @@ def _system_out(result: CaseResult, base: Path) -> str:
 
 
 def _testcase(result: CaseResult, profile, strict: bool, base: Path) -> TestCase:
-    warned = result.outcome == Outcome.WARN and not strict
+    shown = (result.outcome == Outcome.WARN and not strict) or result.outcome == Outcome.WAIVED
     case = TestCase(result.case_id, classname=classname(profile), elapsed_sec=result.duration,
                     stdout=_system_out(result, base),
-                    stderr=f"WARN ({result.level.value}): {result.message}" if warned else None)
+                    stderr=f"{result.outcome.value} ({result.level.value}): {result.message}" if shown else None)
     first_line = result.message.splitlines()[0] if result.message else ""
     if result.outcome in (Outcome.FAIL, Outcome.INTERMITTENT) or (result.outcome == Outcome.WARN and strict):
         case.add_failure_info(message=first_line or "failed", output=result.message, failure_type=result.level.value)

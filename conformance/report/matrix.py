@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import UsageError
 
 COLOURS = {"PASS": "#c8e6c9", "FAIL": "#ffcdd2", "WARN": "#fff3c4", "SKIP": "#e0e0e0", "ERROR": "#d1c4e9",
-           "INTERMITTENT": "#ffab91"}
+           "INTERMITTENT": "#ffab91", "WAIVED": "#b3e5fc"}
 
 
 def read_runs(dirs: list[str]) -> dict[str, dict[str, dict[str, str]]]:
