@@ -290,10 +290,10 @@ def _result(item, info, state, so_far) -> CaseResult:
         result.expected = "; ".join(f"{k}: {v}" for k, v in testbed.expected.items())
         result.evidence = str(testbed.evidence_dir)
         result.properties["capture_drops"] = str(sum(capture.lost for capture in testbed.captures))
+        result.samples = {name: list(values) for name, values in testbed.samples.items()}
     if so_far.get("stale_waiver"):
         result.properties["stale_waiver"] = (f"the profile waives this case ({so_far['stale_waiver']}) but it did "
                                              "not fail: the waiver can go")
-        result.samples = {name: list(values) for name, values in testbed.samples.items()}
     return result
 
 
