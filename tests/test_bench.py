@@ -24,7 +24,8 @@ LONGEST = ["C-REQUEST-FAILOVER"]  # about 180 s alone: the other client cases ru
 WITH_DAD = ["C-DECLINE-DUP"]
 # dhclient sets its timers in whole seconds after its hook script returns (LAB-NOTES), so its Renew moves with the
 # host's load, and its Solicit after the leases expire with the sub-second moment of the Reply (seen 0.801 s early
-# in one run, 0.2 to 0.95 s late in others). Either run may get either verdict: both must be judged, not alike.
+# in one run, 0.02 to 0.95 s late in others; its Renew early, a WARN, once). Either run may get any verdict: both
+# must be judged (not ERROR or SKIP), not alike.
 NOT_REPEATABLE = ["C-RENEW-T1", "C-RESOLICIT-EXPIRY[split]", "C-RESOLICIT-EXPIRY[unique]",
                   "C-RESOLICIT-EXPIRY[identical]"]
 _serial = iter(range(1000))
@@ -201,7 +202,7 @@ def test_a_device_on_a_port_gets_the_verdicts_the_same_program_gets_as_a_process
     as_process = {k: v["outcome"] for k, v in junit_outcomes(tmp_path / "process" / "junit-dhclient.xml").items()}
     assert {name.split("[")[0] for name in on_bench} == set(cases), bench_output  # every case, each model
     for name in set(NOT_REPEATABLE) & set(on_bench):
-        assert {on_bench.pop(name), as_process.pop(name)} <= {"PASS", "FAIL"}, bench_output + process.stdout
+        assert {on_bench.pop(name), as_process.pop(name)} <= {"PASS", "WARN", "FAIL"}, bench_output + process.stdout
     assert on_bench == as_process, bench_output + process.stdout
     assert _state(port) == before
     assert leaked == [], leaked
