@@ -197,17 +197,14 @@ class RelayTestbed(Testbed):
                         f"on the bench was configured with {', '.join(self.profile.bench.destinations)} ([dut] "
                         "destinations); a profile of the device configured so judges it")
         self.dut.start()
-        self.record("reset", f"{self.dut.reset_seconds:.1f} s (not counted in any verdict)")
-        self.timeline.note(self.dut.started_at, "lab", f"RESET done in {self.dut.reset_seconds:.1f} s: the case "
-                                                       "starts here")
+        self.note_reset()
 
     def _find_device(self, prober: FakeClient) -> None:
         """The device's MAC on the client link, from its answer to a Neighbor Solicitation for the lab plan's
         address there (a fake relay sends to it); HarnessError if it has not got that address."""
         port, deadline = self.port(CLIENT), self.dut.started_at + self.start_timeout
         while port.mac is None:
-            answers = probe.answered_by(prober.host, self.address(CLIENT), CLIENT) - {
-                p.mac for host in self.lab.hosts.values() for p in host.ports.values()}
+            answers = probe.answered_by(prober.host, self.address(CLIENT), CLIENT) - self.lab_macs()
             port.mac = next(iter(sorted(answers)), None)
             if port.mac is None and time.time() > deadline:
                 raise HarnessError(f"the device answered no Neighbor Solicitation for {self.address(CLIENT)} on its "

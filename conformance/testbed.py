@@ -210,12 +210,21 @@ class Testbed:
         raise HarnessError(f"not judged: {sentence}, the end of the window watched for {watched}; a DUT that is "
                            "not running shows nothing of what the case asks")
 
+    def lab_macs(self) -> set[str]:
+        """The MACs of the lab's own hosts: any other source on a lent port is the device."""
+        return {p.mac for host in self.lab.hosts.values() for p in host.ports.values()}
+
     def learn_mac(self, port: Port, message: Message) -> None:
         """A device on the bench: its port's MAC is the source of the first frame on that port's link that no host
         of the lab sent."""
-        if port.mac is None and message.link == port.link and message.src_mac not in {
-                p.mac for host in self.lab.hosts.values() for p in host.ports.values()}:
+        if port.mac is None and message.link == port.link and message.src_mac not in self.lab_macs():
             port.mac = message.src_mac
+
+    def note_reset(self) -> None:
+        """A device's reset is over: its duration is recorded (never judged) and the case's clock starts here."""
+        self.record("reset", f"{self.dut.reset_seconds:.1f} s (not counted in any verdict)")
+        self.timeline.note(self.dut.started_at, "lab", f"RESET done in {self.dut.reset_seconds:.1f} s: the case "
+                                                       "starts here")
 
     def wait_until(self, moment: float) -> None:
         """Let the lab run until capture-clock time `moment`."""
@@ -315,9 +324,7 @@ class ClientTestbed(Testbed):
             self.lab.wait_link_local(self.dut_host, self.dut_port.link)
         self.dut.start()
         if self.profile.bench is not None:
-            self.record("reset", f"{self.dut.reset_seconds:.1f} s (not counted in any verdict)")
-            self.timeline.note(self.dut.started_at, "lab", f"RESET done in {self.dut.reset_seconds:.1f} s: the case "
-                                                           "starts here")
+            self.note_reset()
         self.timeline.origin = self.dut.started_at
 
     # observation ----------------------------------------------------------------------------------------------
