@@ -69,6 +69,7 @@ def pytest_configure(config):
         pytest.exit(str(exc), returncode=EnvironmentUnfit.exit_status)
     interrupts.install()  # plain pytest too: SIGTERM and SIGHUP tear the labs down like Ctrl-C
     naming.sweep()
+    evidence.remove_stale(report_dir, profile, caseinfo.load_all())
     config.stash[_KEY] = {"profile": profile, "selected": selected, "excluded": excluded, "results": [],
                           "reserve": reserve,
                           "run": results_file.run_metadata(profile, config.getoption("--dhcpv6-strict")),

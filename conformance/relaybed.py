@@ -61,6 +61,8 @@ def await_relaying(testbed: Testbed, relay, from_relay, prober: FakeClient) -> N
     a relay says nothing before it has something to relay, and both reference relays drop what arrives in their
     first ~100 ms."""
     probes: list[bytes] = []
+    testbed.timeline.label(lambda m: any(same_message(m.payload, probe) for probe in probes),
+                           "the suite's probe Solicit: is the relay up yet?")
     while time.time() < relay.started_at + testbed.start_timeout:
         probes.append(prober.send(prober.message(c.SOLICIT)))
         if testbed.timeline.wait_for(lambda m: m.link == UPSTREAM and m.msg_type == c.RELAY_FORW and from_relay(m)
@@ -183,7 +185,7 @@ class RelayTestbed(Testbed):
             for link in self.dut_host.ports:
                 self.lab.wait_link_local(self.dut_host, link)
             self.dut.start()
-        self.timeline.origin = self.dut.started_at
+        self.note_started()
         prober = next((p for p in self.peers if isinstance(p, FakeClient) and p.port.link == CLIENT), None)
         prober = prober or self.client()
         if self.profile.bench is not None:
@@ -197,7 +199,6 @@ class RelayTestbed(Testbed):
                         f"on the bench was configured with {', '.join(self.profile.bench.destinations)} ([dut] "
                         "destinations); a profile of the device configured so judges it")
         self.dut.start()
-        self.note_reset()
 
     def _find_device(self, prober: FakeClient) -> None:
         """The device's MAC on the client link, from its answer to a Neighbor Solicitation for the lab plan's

@@ -20,7 +20,7 @@ from . import interrupts
 from .dut.device import DeviceDut
 from .dut.process import ProcessDut
 from .dut.profile import Profile
-from .lab import netns, probe
+from .lab import netns, probe, progress
 from .lab.capture import Capture
 from .lab.component import Component
 from .lab.packet_socket import DEFAULT_BUFFER
@@ -220,15 +220,25 @@ class Testbed:
         if port.mac is None and message.link == port.link and message.src_mac not in self.lab_macs():
             port.mac = message.src_mac
 
-    def note_reset(self) -> None:
-        """A device's reset is over: its duration is recorded (never judged) and the case's clock starts here."""
+    def _sender_names(self):
+        """MAC -> who sent it, for the timeline's Neighbor Discovery lines: the DUT (or the relay), or the suite."""
+        names = {mac: "the suite" for mac in self.lab_macs()}
+        names.update({mac: what for what, _, macs in self.duts() for mac in macs if mac})
+        return names.get
+
+    def note_started(self) -> None:
+        """The DUT's start in the timeline; for a device, the end of its reset, whose duration is recorded (never
+        judged): the case's clock starts there."""
+        if self.profile.bench is None:
+            self.timeline.note(self.dut.started_at, "lab", "DUT STARTED: its program runs from here")
+            return
         self.record("reset", f"{self.dut.reset_seconds:.1f} s (not counted in any verdict)")
         self.timeline.note(self.dut.started_at, "lab", f"RESET done in {self.dut.reset_seconds:.1f} s: the case "
                                                        "starts here")
 
-    def wait_until(self, moment: float) -> None:
-        """Let the lab run until capture-clock time `moment`."""
-        time.sleep(max(0.0, moment - time.time()))
+    def wait_until(self, moment: float, what: str = "the end of the case's watch window") -> None:
+        """Let the lab run until capture-clock time `moment` (the console shows it as a wait for `what`)."""
+        progress.sleep_until(moment, what)
 
     def server_named_by(self, message: Message) -> FakeServer | None:
         return server_for(message, self.servers)
@@ -256,7 +266,8 @@ class Testbed:
             yield f"stopping {capture.label}", capture.stop
             yield f"writing {name}", lambda c=capture, n=name: c.write_pcap(self.evidence_dir / n)
         if self.captures:
-            yield "writing timeline.txt", lambda: (self.evidence_dir / "timeline.txt").write_text(self.timeline.render())
+            yield "writing timeline.txt", lambda: (self.evidence_dir / "timeline.txt").write_text(
+                self.timeline.render(self._sender_names()))
             yield "writing capture.txt", lambda: (self.evidence_dir / "capture.txt").write_text(
                 "\n".join(capture.account() for capture in self.captures) + "\n")
 
@@ -323,9 +334,7 @@ class ClientTestbed(Testbed):
         if self.profile.bench is None:
             self.lab.wait_link_local(self.dut_host, self.dut_port.link)
         self.dut.start()
-        if self.profile.bench is not None:
-            self.note_reset()
-        self.timeline.origin = self.dut.started_at
+        self.note_started()
 
     # observation ----------------------------------------------------------------------------------------------
     def duts(self):
@@ -351,7 +360,8 @@ class ClientTestbed(Testbed):
         found = self.timeline.wait_for(lambda m: self.from_dut(m) and m.msg_type == msg_type
                                        and (after is None or m.time > after.time) and where(m),
                                        max(0.0, deadline - time.time()),
-                                       give_up=lambda: self.dut.exited() is not None)
+                                       give_up=lambda: self.dut.exited() is not None,
+                                       what=f"the DUT's {MESSAGE_NAMES[msg_type].title()}")
         if found is None and self.dut.exited() is not None and self.first_words({self.dut_port.mac}) is None:
             raise HarnessError(f"the DUT {self.dut.ending() or 'ended'} before sending anything; "
                                f"see {self.evidence_dir / 'dut.log'}")

@@ -64,13 +64,16 @@ def test_a_selection_takes_ids_globs_and_the_names_reports_print():
 
 @pytest.mark.lab
 def test_the_names_a_junit_file_prints_select_those_cases_and_exclude_leaves_them_out(tmp_path):
-    """The JUnit name of a case run under a model selects it again; --exclude takes the same names."""
+    """The JUnit name of a case run under a model selects it again; --exclude takes the same names. A run into the
+    same folder leaves no case folder of the run before it (the folders match the JUnit), and nothing else goes."""
     result = run_cli("run", "--profile", PROFILE, "--case", "C-REBIND-OTHER[split]", "--case", "C-PREF-*",
                      "--exclude", "C-PREF-[AHL]*", "--exclude", "C-PREF-WAIT", "--report-dir", str(tmp_path))
     names = set(junit_outcomes(tmp_path / "junit-dhclient.xml"))
     assert names == {"C-REBIND-OTHER[split]", "C-PREF-255"}, result.stdout
-    again = run_cli("run", "--profile", PROFILE, "--case", sorted(names)[1], "--report-dir", str(tmp_path / "again"))
-    assert set(junit_outcomes(tmp_path / "again" / "junit-dhclient.xml")) == {"C-REBIND-OTHER[split]"}, again.stdout
+    (tmp_path / "dhclient" / "notes").mkdir()
+    again = run_cli("run", "--profile", PROFILE, "--case", sorted(names)[1], "--report-dir", str(tmp_path))
+    assert set(junit_outcomes(tmp_path / "junit-dhclient.xml")) == {"C-REBIND-OTHER[split]"}, again.stdout
+    assert {p.name for p in (tmp_path / "dhclient").iterdir()} == {"C-REBIND-OTHER-split", "notes"}
 
 
 @pytest.mark.lab

@@ -18,7 +18,7 @@ import struct
 import time
 from dataclasses import dataclass
 
-from ..wire.frame import decode_frame
+from ..wire.frame import decode_frame, decode_neighbor
 from . import netns
 from .component import Component
 from .packet_socket import DEFAULT_BUFFER, PacketSocket
@@ -87,15 +87,20 @@ class Capture(Component):
                 return
 
     def _take(self, data: bytes, when: float, _outgoing: bool) -> None:
+        number = 0  # the frame's number in the pcap, as Wireshark counts; 0 for a frame past the size limit
         if self.cut_at is None and self._kept + len(data) <= self.limit:
             self.frames.append(Frame(when, data))
             self._kept += len(data)
+            number = len(self.frames)
         else:
             self.cut_at = self.cut_at or when
             self.cut_frames += 1
-        message = decode_frame(data, when, self.link)
+        self.timeline.saw_frame(when)
+        message = decode_frame(data, when, self.link, number)
         if message is not None:
             self.timeline.add(message)
+        elif number and (neighbor := decode_neighbor(data)) is not None:  # what the pcap keeps, the timeline shows
+            self.timeline.add_neighbor(when, self.link, number, neighbor)
 
     @property
     def lost(self) -> int:

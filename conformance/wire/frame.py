@@ -23,6 +23,7 @@ class Message:
     link: str = ""
     payload: bytes = field(default=b"", repr=False)  # the UDP payload as sent, decoded or not
     hop_limit: int | None = None  # of the IPv6 header
+    frame: int = 0  # its number in its link's pcap, from 1 as Wireshark counts (0: not kept in the pcap)
 
     @property
     def msg_type(self) -> int | None:
@@ -40,18 +41,32 @@ class Message:
         return getattr(dhcp, item)
 
 
+@dataclass(frozen=True)
+class Neighbor:
+    """A Neighbor Solicitation or Advertisement (RFC 4861 section 4.3, 4.4) seen on a lab link: Duplicate Address
+    Detection probes, the suite's own probes and their answers belong in a case's timeline beside the DHCPv6."""
+
+    kind: str  # "NS" or "NA"
+    src_mac: str
+    src: str
+    dst: str
+    target: str
+
+
 _ETH_IPV6, _ETH_VLAN = 0x86DD, 0x8100
 _EXTENSION_HEADERS = (0, 43, 60)  # hop-by-hop, routing, destination options: skipped to reach UDP
-_UDP = 17
+_UDP, _ICMPV6 = 17, 58
+_ND_KINDS = {135: "NS", 136: "NA"}
 
 
 def _mac(raw: bytes) -> str:
     return ":".join(f"{b:02x}" for b in raw)
 
 
-def _udp_in_ipv6(frame: bytes):
-    """(IPv6 header offset, UDP header offset, end of the IPv6 payload) of an Ethernet frame carrying IPv6/UDP,
-    else None. Parsed from the bytes, not through scapy: fast enough for floods, and never an exception."""
+def _upper_layer(frame: bytes, protocol: int):
+    """(IPv6 header offset, `protocol` header offset, end of the IPv6 payload) of an Ethernet frame carrying IPv6
+    with that upper-layer protocol, else None. Parsed from the bytes, not through scapy: fast enough for floods,
+    and never an exception."""
     offset = 14
     ethertype = int.from_bytes(frame[12:14], "big")
     if ethertype == _ETH_VLAN:
@@ -65,16 +80,29 @@ def _udp_in_ipv6(frame: bytes):
         if offset + 2 > end:
             return None
         next_header, offset = frame[offset], offset + (frame[offset + 1] + 1) * 8
-    if next_header != _UDP or offset + 8 > end:  # a fragment is left alone: DHCPv6 fits one frame in the lab
+    if next_header != protocol or offset + 8 > end:  # a fragment is left alone: DHCPv6 fits one frame in the lab
         return None
     return ip6, offset, end
 
 
-def decode_frame(frame: bytes, time: float, link: str = "") -> Message | None:
+def decode_neighbor(frame: bytes) -> Neighbor | None:
+    """The Neighbor Solicitation or Advertisement an Ethernet frame carries, else None; never an exception."""
+    found = _upper_layer(frame, _ICMPV6)
+    if found is None:
+        return None
+    ip6, icmp, end = found
+    kind = _ND_KINDS.get(frame[icmp])
+    if kind is None or icmp + 24 > end:
+        return None
+    return Neighbor(kind, _mac(frame[6:12]), address_text(frame[ip6 + 8:ip6 + 24]),
+                    address_text(frame[ip6 + 24:ip6 + 40]), address_text(frame[icmp + 8:icmp + 24]))
+
+
+def decode_frame(frame: bytes, time: float, link: str = "", number: int = 0) -> Message | None:
     """A Message for a frame carrying UDP to or from ports 546/547 over IPv6, else None. A payload that is not a
     well-formed DHCPv6 message (or a UDP length that disagrees with the frame) gives a Message with `dhcp` None and
     the reason in `error`: a MALFORMED line, never an exception."""
-    found = _udp_in_ipv6(frame)
+    found = _upper_layer(frame, _UDP)
     if found is None:
         return None
     ip6, udp, end = found
@@ -92,7 +120,7 @@ def decode_frame(frame: bytes, time: float, link: str = "") -> Message | None:
             error = str(exc)
     return Message(time, _mac(frame[6:12]), _mac(frame[0:6]), address_text(frame[ip6 + 8:ip6 + 24]),
                    address_text(frame[ip6 + 24:ip6 + 40]), sport, dport, dhcp, error, link, payload,
-                   frame[ip6 + 7])
+                   frame[ip6 + 7], number)
 
 
 def multicast_mac(address: str) -> str:
