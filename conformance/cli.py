@@ -99,6 +99,8 @@ def _session(args, report_dir: str, junit: str | None) -> tuple[_Collector, int]
         argv += ["--take-port", port]
     if junit:
         argv += ["--dhcpv6-junit", junit]
+    if args.debug:
+        argv += ["--dhcpv6-debug", "-rfE"]
     collector = _Collector()
     status = pytest.main(argv, plugins=[collector])
     return collector, int(status)
@@ -360,6 +362,8 @@ def _run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--model", action="append", default=[],
                      help="RFC 6853 model for model-dependent cases: split, unique, identical (repeatable)")
     run.add_argument("--report-dir", default="reports")
+    run.add_argument("--debug", action="store_true",
+                     help="pytest's own output too: a letter per case, tracebacks of what went wrong")
     run.add_argument("--junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml)")
     run.add_argument("--take-port", action="append", default=[], metavar="PORT",
                      help="lend this port to a bench profile even though it carries a default route, a global "

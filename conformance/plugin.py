@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from . import caseinfo, interrupts
+from .console import Console
 from .dut import profile as profiles
 from .errors import EnvironmentUnfit, UsageError
 from .lab import naming, netns
@@ -33,6 +34,8 @@ def pytest_addoption(parser):
                     help="lend this port to a bench profile although the lab host may be reached through it")
     group.addoption("--model", action="append", default=[],
                     help="RFC 6853 deployment model for model-dependent cases (repeatable; default: all)")
+    group.addoption("--dhcpv6-debug", action="store_true",
+                    help="pytest's own output too: a letter per case, tracebacks of what went wrong")
 
 
 def pytest_configure(config):
@@ -67,11 +70,14 @@ def pytest_configure(config):
         reserve = evidence.Reserve(report_dir, naming.owner_alive)
     except EnvironmentUnfit as exc:
         pytest.exit(str(exc), returncode=EnvironmentUnfit.exit_status)
+    console = Console(config, config.getoption("--dhcpv6-debug"),
+                      lambda item: (case_name(item), _info(item).title) if _info(item) else None)
+    config.pluginmanager.register(console, "dhcpv6-console")
     interrupts.install()  # plain pytest too: SIGTERM and SIGHUP tear the labs down like Ctrl-C
     naming.sweep()
     evidence.remove_stale(report_dir, profile, caseinfo.load_all())
     config.stash[_KEY] = {"profile": profile, "selected": selected, "excluded": excluded, "results": [],
-                          "reserve": reserve,
+                          "reserve": reserve, "console": console,
                           "run": results_file.run_metadata(profile, config.getoption("--dhcpv6-strict")),
                           "models": config.getoption("--model") or None,
                           "report_dir": report_dir, "strict": config.getoption("--dhcpv6-strict"),
@@ -230,6 +236,7 @@ def pytest_runtest_makereport(item, call):
             report.outcome, report.longrepr = "failed", so_far["message"]  # pytest's own summary shows it too
         result = _result(item, info, state, so_far)
         state["results"].append(result)
+        state["console"].case_ended(item.nodeid, result)
         _keep(state, result, info, item.stash.get(_TESTBED, None))
     return report
 
@@ -302,17 +309,11 @@ def pytest_terminal_summary(terminalreporter, config):
     state = _state(config)
     if state is None or not state["results"]:
         return
-    terminalreporter.section("DHCPv6 conformance verdicts")
-    for result in state["results"]:
-        terminalreporter.write_line(f"{result.outcome.value:5}  {result.case_id:20} {result.level.value:6} "
-                                    f"{result.measured}")
-        if result.outcome != Outcome.PASS and result.message:  # why, in the verdict's own words
-            for line in result.message.splitlines()[:3]:
-                terminalreporter.write_line(f"{'':28}{line.strip()}")
-        if "stale_waiver" in result.properties:
-            terminalreporter.write_line(f"{'':28}STALE WAIVER: {result.properties['stale_waiver']}")
-    terminalreporter.write_line(f"JUnit: {state['junit']}")
-    terminalreporter.write_line(f"Results: {results_file.path(state['report_dir'], state['profile'])}")
+    profile = state["profile"]
+    title = f"{profile.label} ({'strict, ' if state['strict'] else ''}{state['run']['reference']})"
+    files = [("JUnit", state["junit"]), ("Results", results_file.path(state["report_dir"], profile)),
+             ("Evidence", evidence.case_dir(state["report_dir"], profile, "x").parent / "<case>")]
+    state["console"].summary(title, state["results"], files)
 
 
 def results(config) -> list[CaseResult]:

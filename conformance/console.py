@@ -1,0 +1,150 @@
+"""The console of a run, for people and for CI logs: each case's number, ID and title as it starts and its outcome as
+it ends; during a long protocol wait what it waits for and the time left (a live line on a terminal, timestamped
+lines otherwise); at the end a table of every verdict with its reason, and the counts.
+
+pytest's own per-test letters, tracebacks and failure sections are left out (they show the harness's code, not the
+DUT's behaviour) unless --debug; pytest's closing line counts the suite's outcomes (`3 PASS, 2 WARN`), not
+pytest's.
+"""
+import time
+from collections import Counter
+from pathlib import Path
+
+from .lab import progress
+from .results import CaseResult, Outcome
+
+PLAIN_FROM = 10.0    # seconds: a wait this long gets a line in a CI log
+PLAIN_EVERY = 30.0   # seconds between its "still waiting" lines
+LIVE_EVERY = 0.5     # seconds between redraws of the live line on a terminal
+REASON_LINES = 6     # lines of a verdict's reason in the summary table
+
+
+def _clock() -> str:
+    return time.strftime("%H:%M:%S")
+
+
+class Console:
+    """A pytest plugin object (registered by the suite's plugin when it judges a DUT) and the drawer of waits."""
+
+    def __init__(self, config, debug: bool, names):
+        self._plugins = config.pluginmanager
+        self._names = names  # item -> (case name, title), or None for an item that is no case
+        self.debug = debug
+        self.live = False
+        self._cases: dict[str, tuple[int, str, str]] = {}  # nodeid -> (number, name, title)
+        self._finals: dict[str, CaseResult] = {}
+        self._wait: tuple[str, float] | None = None
+        self._began = self._drawn_at = 0.0
+        self._current = ""
+
+    # pytest hooks -------------------------------------------------------------------------------------------
+    @property
+    def _reporter(self):
+        return self._plugins.get_plugin("terminalreporter")  # made after the suite's plugin is configured
+
+    @property
+    def _capture(self):
+        return self._plugins.get_plugin("capturemanager")
+
+    def pytest_collection_finish(self, session):
+        self.live = bool(self._reporter is not None and self._reporter.isatty())
+        cases = [(item, self._names(item)) for item in session.items]
+        cases = [(item, name) for item, name in cases if name]
+        self._cases = {item.nodeid: (n, name, title) for n, (item, (name, title)) in enumerate(cases, 1)}
+        progress.show_on(self)
+
+    def pytest_unconfigure(self):
+        progress.show_on(None)
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        if nodeid in self._cases:
+            number, name, title = self._cases[nodeid]
+            self._current = name
+            self.say(f"{self._stamp()}[{number}/{len(self._cases)}] {name}  {title}")
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        result = self._finals.get(nodeid)
+        if result is None:
+            return
+        reason = result.message.strip().splitlines()[0] if result.outcome != Outcome.PASS and result.message else ""
+        self.say(f"{self._stamp()}{'':6}{result.outcome.value} in {result.duration:.1f} s"
+                 + (f": {reason}" if reason else ""))
+
+    def pytest_report_teststatus(self, report, config):
+        """No letters for cases; the pytest category of a case is its final outcome, counted once (teardown)."""
+        if self.debug or report.nodeid not in self._cases:
+            return None
+        if report.when == "teardown" and report.nodeid in self._finals:
+            return self._finals[report.nodeid].outcome.value, "", ""
+        return "", "", ""
+
+    # the suite's plugin -------------------------------------------------------------------------------------
+    def case_ended(self, nodeid: str, result: CaseResult) -> None:
+        self._finals[nodeid] = result
+
+    # progress.Console ---------------------------------------------------------------------------------------
+    def wait_began(self, what: str, deadline: float) -> None:
+        self._wait, self._began, self._drawn_at = (what, deadline), time.time(), 0.0
+        self.wait_ticked()
+
+    def wait_ticked(self) -> None:
+        """On a terminal, redraw the live line; in a log, a line once a wait has lasted PLAIN_FROM s (most waits
+        end within a second, when the awaited message comes), then every PLAIN_EVERY s."""
+        if self._wait is None:
+            return
+        what, deadline = self._wait
+        now = time.time()
+        left = f"{what}: at most {max(0.0, deadline - now):.0f} s more"
+        if self.live and now - self._drawn_at >= LIVE_EVERY:
+            self._drawn_at = now
+            self._write(lambda: self._reporter.rewrite(f"{'':6}{self._current} waiting for {left}", erase=True))
+        elif not self.live and now - self._began >= PLAIN_FROM and now - (self._drawn_at or self._began) >= (
+                PLAIN_EVERY if self._drawn_at else PLAIN_FROM):
+            self._drawn_at = now
+            self.say(f"{self._stamp()}{'':6}{self._current} waiting for {left}")
+
+    def wait_ended(self) -> None:
+        if self._wait is not None and self.live and self._drawn_at:
+            self._write(lambda: self._reporter.rewrite("", erase=True) or self._reporter.write("\r"))
+        self._wait, self._drawn_at = None, 0.0
+
+    # output -------------------------------------------------------------------------------------------------
+    def _stamp(self) -> str:
+        return "" if self.live else f"{_clock()} "
+
+    def say(self, line: str) -> None:
+        self._write(lambda: self._reporter.write_line(line))
+
+    def _write(self, draw) -> None:
+        """Draw on the terminal even while a case runs (pytest captures its output then)."""
+        if self._reporter is None:
+            return
+        if self._capture is None:
+            draw()
+        else:
+            with self._capture.global_and_fixture_disabled():
+                draw()
+        self._reporter.flush()
+
+    def summary(self, title: str, results: list[CaseResult], files: list[tuple[str, Path]]) -> None:
+        """The verdict table, the counts and where the reports are."""
+        reporter = self._reporter
+        reporter.section(f"DHCPv6 conformance verdicts: {title}")
+        reporter.write_line(f"{'outcome':8} {'case':26} {'level':7} measured, expected, and why")
+        indent = " " * 44
+        for result in results:
+            reasons = result.message.strip().splitlines()[:REASON_LINES] if result.outcome != Outcome.PASS else []
+            lines = [f"measured {result.measured}"] if result.measured else []
+            lines += [f"expected {result.expected}"] if result.expected else []
+            lines += [line.strip() for line in reasons]
+            if "stale_waiver" in result.properties:
+                lines.append(f"STALE WAIVER: {result.properties['stale_waiver']}")
+            lines = lines or ["-"]
+            reporter.write_line(f"{result.outcome.value:8} {result.case_id:26} {result.level.value:7} {lines[0]}")
+            for line in lines[1:]:
+                reporter.write_line(indent + line)
+        counts = Counter(result.outcome.value for result in results)
+        reporter.write_line(f"{len(results)} cases: " + ", ".join(f"{counts[o.value]} {o.value}" for o in Outcome
+                                                                   if counts[o.value]))
+        for label, path in files:
+            reporter.write_line(f"{label + ':':10}{path}")
