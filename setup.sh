@@ -5,6 +5,13 @@ set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="python3-venv isc-dhcp-client isc-dhcp-relay dhcpcd-base wide-dhcpv6-client dnsmasq-base systemd"
+# --tests: also what only the suite's own tests need (headless Chromium renders the HTML report)
+if [ "${1:-}" = "--tests" ]; then
+    PACKAGES="$PACKAGES chromium"
+elif [ -n "${1:-}" ]; then
+    echo "usage: $0 [--tests]" >&2
+    exit 2
+fi
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -143,7 +143,7 @@ def cmd_soak(args) -> int:
     soaks = soak.combine(runs)
     soak.write_text(Path(args.report_dir) / "soak.txt", soaks)
     results = [soak.as_result(s) for s in soaks]
-    run = results_file.run_metadata(profile, args.strict)
+    run = {**results_file.run_metadata(profile, args.strict), "soak_runs": str(args.runs)}
     junit.write(Path(args.junit or Path(args.report_dir) / f"junit-{profile.slug}.xml"), profile, results,
                 args.strict, run)
     results_file.write(Path(args.report_dir), profile, results, run)
@@ -344,8 +344,8 @@ def cmd_cleanup(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import matrix
-    out = matrix.write(args.dirs, Path(args.out))
+    from .report import html
+    out = html.write(args.dirs, Path(args.out))
     print(f"wrote {out}")
     return 0
 
@@ -394,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean = sub.add_parser("cleanup", help="remove what a crashed run left")
     clean.add_argument("--all", action="store_true", help="also remove namespaces of runs still alive")
     clean.set_defaults(func=cmd_cleanup)
-    rep = sub.add_parser("report", help="HTML matrix across runs")
+    rep = sub.add_parser("report", help="HTML report across runs: index, a page per case with its ladder diagram")
     rep.add_argument("dirs", nargs="+")
     rep.add_argument("--out", required=True)
     rep.set_defaults(func=cmd_report)

@@ -292,7 +292,8 @@ def _result(item, info, state, so_far) -> CaseResult:
     testbed = item.stash.get(_TESTBED, None)
     result = CaseResult(case_id=case_name(item), profile=profile.label, outcome=so_far["outcome"],
                         level=so_far.get("level") or info.level,
-                        rfc=info.rfc, title=info.title, message=so_far["message"], duration=so_far["duration"])
+                        rfc=info.rfc, title=info.title, requirement=info.requirement, message=so_far["message"],
+                        duration=so_far["duration"])
     if testbed is not None:
         result.measured = "; ".join(f"{k}={v}" for k, v in testbed.measurements.items())
         result.expected = "; ".join(f"{k}: {v}" for k, v in testbed.expected.items())

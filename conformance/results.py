@@ -39,6 +39,7 @@ class CaseResult:
     level: Level
     rfc: tuple[str, ...]
     title: str
+    requirement: str = ""  # the RFC text the case checks
     measured: str = ""
     expected: str = ""
     message: str = ""

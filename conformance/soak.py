@@ -51,6 +51,12 @@ def _outside(excess: list[float]) -> Judgement:
     return Judgement(outside == 0, text)
 
 
+IRT = 1.0  # SOL_TIMEOUT, in RFC 9915 and RFC 3315 alike
+BANDS = {  # sample name -> (what the report's histogram shows, the RFC band, the offset that maps a value into it)
+    "first_rt": ("first Solicit RT in (IRT, 1.1 IRT] (s)", IRT, 1.1 * IRT, 0.0),
+    "request_wait": ("first RT as the Request shows it, in (IRT, 1.1 IRT] (s)", IRT, 1.1 * IRT, 0.0),
+    "rand": ("RT / RTprev of later RTs, 2 + RAND in [1.9, 2.1]", 1.9, 2.1, 2.0),
+}
 JUDGES = {  # sample name -> how its values across runs are judged
     "first_rt": lambda v: _spread(v, "first Solicit RT", SPREAD_FLOOR),
     "request_wait": lambda v: _spread(v, "first RT as the Request shows it (time after the first Solicit)",
@@ -110,7 +116,7 @@ def as_result(soak: CaseSoak) -> CaseResult:
     outcome = soak.outcome()
     return replace(soak.first, outcome=outcome, message=soak.summary(),
                    measured=", ".join(o.value for o in soak.outcomes), expected="",
-                   evidence=soak.evidence.get(outcome, soak.first.evidence),
+                   evidence=soak.evidence.get(outcome, soak.first.evidence), samples=soak.samples,
                    properties={**soak.first.properties, "runs": str(len(soak.outcomes))})
 
 

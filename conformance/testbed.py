@@ -20,7 +20,7 @@ from . import interrupts
 from .dut.device import DeviceDut
 from .dut.process import ProcessDut
 from .dut.profile import Profile
-from .lab import netns, probe, progress
+from .lab import ladder, netns, probe, progress
 from .lab.capture import Capture
 from .lab.component import Component
 from .lab.packet_socket import DEFAULT_BUFFER
@@ -103,6 +103,7 @@ class Testbed:
         self.measurements: dict[str, str] = {}
         self.expected: dict[str, str] = {}
         self.samples: dict[str, list[float]] = {}
+        self.bands: list[tuple[str, float, float]] = []  # the RFC windows judged against, for the ladder diagram
         self.servers: list[FakeServer] = []
         self.captures: list[Capture] = []
         self.timeline = Timeline()
@@ -220,6 +221,23 @@ class Testbed:
         if port.mac is None and message.link == port.link and message.src_mac not in self.lab_macs():
             port.mac = message.src_mac
 
+    def _ladder(self) -> dict:
+        """The ladder diagram's data: the DUT's column first, then the lab's hosts (servers by their preference)."""
+        columns, order = {}, []
+        for what, _, macs in self.duts():
+            name = "DUT" if what == "the DUT" else what.removeprefix("the ")
+            columns.update({mac: name for mac in macs if mac})
+            order.append(name)
+        described = {server.host.name: server.described for server in self.servers}
+        for host in self.lab.hosts.values():
+            name = described.get(host.name, host.name)
+            fresh = {port.mac: name for port in host.ports.values() if port.mac and port.mac not in columns}
+            if fresh:
+                columns.update(fresh)
+                order.append(name)
+        return ladder.ladder(self.timeline, columns, list(dict.fromkeys(order)), self.bands,
+                             {server.duid: server.name for server in self.servers})
+
     def _sender_names(self):
         """MAC -> who sent it, for the timeline's Neighbor Discovery lines: the DUT (or the relay), or the suite."""
         names = {mac: "the suite" for mac in self.lab_macs()}
@@ -252,6 +270,16 @@ class Testbed:
         if expected:
             self.expected[name] = expected
 
+    def band(self, label: str, start: float, end: float) -> None:
+        """An RFC window (capture-clock times) the case judges a message against, drawn on its ladder diagram."""
+        self.bands.append((label, start, end))
+
+    def band_series(self, series: Series, name: str, strictly_above_irt: bool = False) -> None:
+        """The window of each retransmission of `series`, as require_series judges it, on the ladder diagram."""
+        for index, (sent, window) in enumerate(zip(series.messages, series.windows(self.tolerance,
+                                                                                    strictly_above_irt)), 2):
+            self.band(f"{name} {index} due (RT window)", sent.time + window.low, sent.time + window.high)
+
     def sample(self, name: str, *values: float) -> None:
         """Raw values of a randomised quantity (seconds, or a ratio), kept so `soak` can judge their distribution
         across runs: one run shows a value, only many runs show whether RAND was random."""
@@ -268,6 +296,7 @@ class Testbed:
         if self.captures:
             yield "writing timeline.txt", lambda: (self.evidence_dir / "timeline.txt").write_text(
                 self.timeline.render(self._sender_names()))
+            yield "writing ladder.json", lambda: ladder.write(self.evidence_dir / "ladder.json", self._ladder())
             yield "writing capture.txt", lambda: (self.evidence_dir / "capture.txt").write_text(
                 "\n".join(capture.account() for capture in self.captures) + "\n")
 

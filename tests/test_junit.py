@@ -8,7 +8,7 @@ import jsonschema
 
 from conftest import junit_outcomes
 from conformance.dut import profile as profiles
-from conformance.report import junit, matrix, results_file
+from conformance.report import html, junit, results_file
 from conformance.results import CaseResult, Level, Outcome
 
 
@@ -90,9 +90,13 @@ def test_the_results_file_follows_its_schema(tmp_path):
     assert document["cases"][1]["evidence"] == "p/C-B" and document["cases"][1]["files"] == ["p/C-B/capture.pcap"]
 
 
-def test_matrix_reads_the_results_files_and_links_evidence(tmp_path):
+def test_the_report_reads_the_results_files_and_links_each_case_page_to_its_evidence(tmp_path):
     folder = tmp_path / "reports" / "p" / "C-B"
     folder.mkdir(parents=True)
+    (folder / "capture.pcap").write_text("x")
     write(tmp_path, [result("C-A", Outcome.PASS), result("C-B", Outcome.FAIL, message="x", evidence=str(folder))])
-    page = matrix.write([str(tmp_path / "reports")], tmp_path / "html").read_text()
-    assert "Some DUT" in page and "C-A" in page and 'href="../reports/p/C-B"' in page and "FAIL" in page
+    index = html.write([str(tmp_path / "reports")], tmp_path / "html")
+    page = index.read_text()
+    assert "Some DUT" in page and "C-A" in page and 'href="cases/p.1/C-B.html"' in page and "FAIL" in page
+    case = (tmp_path / "html" / "cases" / "p.1" / "C-B.html").read_text()
+    assert 'href="../../../reports/p/C-B/capture.pcap"' in case and 'href="../../index.html"' in case

@@ -51,6 +51,15 @@ class Timeline:
         with self._changed:
             self._labels.append((predicate, text))
 
+    def label_of(self, m: Message) -> str | None:
+        with self._changed:
+            labels = list(self._labels)
+        return _label(m, labels)
+
+    def notes(self) -> list[tuple[float, str, str]]:
+        with self._changed:
+            return list(self._notes)
+
     def messages(self, predicate: Predicate | None = None) -> list[Message]:
         with self._changed:
             return [m for m in self._messages if predicate is None or predicate(m)]
@@ -90,8 +99,12 @@ class Timeline:
 
 
 def _labelled(m: Message, labels: list[tuple[Predicate, str]]) -> str:
-    text = next((text for predicate, text in labels if _matches(predicate, m)), None)
+    text = _label(m, labels)
     return f"  <- {text}" if text else ""
+
+
+def _label(m: Message, labels: list[tuple[Predicate, str]]) -> str | None:
+    return next((text for predicate, text in labels if _matches(predicate, m)), None)
 
 
 def _matches(predicate: Predicate, m: Message) -> bool:

@@ -39,10 +39,11 @@ def path(report_dir: Path, profile) -> Path:
 
 def document(results: list[CaseResult], report_dir: Path, run: dict[str, str]) -> dict:
     base = Path(report_dir).resolve()
-    cases = [{"case": r.case_id, "title": r.title, "outcome": r.outcome.value, "level": r.level.value,
+    cases = [{"case": r.case_id, "title": r.title, "requirement": r.requirement, "outcome": r.outcome.value, "level": r.level.value,
               "rfc": list(r.rfc), "measured": r.measured, "expected": r.expected, "message": r.message,
               "duration": round(r.duration, 3), "evidence": relative(r.evidence, base) if r.evidence else None,
-              "files": attachments(r, base), "properties": dict(r.properties)} for r in results]
+              "files": attachments(r, base), "properties": dict(r.properties),
+              **({"samples": r.samples} if r.samples else {})} for r in results]
     counts: dict[str, int] = {}
     for case in cases:
         counts[case["outcome"]] = counts.get(case["outcome"], 0) + 1

@@ -54,10 +54,11 @@ def _require_addresses(lab, message, binding, what):
             f"{what} carrying {', '.join(binding.leases)}", f"carries {', '.join(sorted(carried)) or 'no address'}")
 
 
-def _require_at(message, binding, due: float, name: str, tolerance: float) -> None:
+def _require_at(lab, message, binding, due: float, name: str) -> None:
     """Sent at T1 (T2). 18.2.4 says both "not later than" (MUST) and "At time T1": a message later than the time
     (plus tolerance) breaks every reading (FAIL), an earlier one only the second (WARN)."""
-    at, kind = message.time - binding.at, message.name.title()
+    at, kind, tolerance = message.time - binding.at, message.name.title(), lab.tolerance
+    lab.band(f"{name} +- tolerance: the {kind} is due", binding.at + due - tolerance, binding.at + due + tolerance)
     ambiguous(at <= due + tolerance, at >= due - tolerance,
               f"RFC 9915 18.2.4/18.2.5: the client initiates the {kind} at {name}",
               ('"the client MUST select T1 and T2 times [...] that will guarantee that the client initiates '
@@ -89,7 +90,7 @@ def test_renew_at_t1(lab):
                              f"Renew at T1 = {t1} s after the Reply")
     lab.record("renew_after_reply", seconds(renew.time - binding.at),
                f"[{t1 - lab.tolerance:.3f}, {t1 + lab.tolerance:.3f}] s")
-    _require_at(renew, binding, t1, "T1", lab.tolerance)
+    _require_at(lab, renew, binding, t1, "T1")
     require_server(renew, binding.server, lab.servers, "RFC 9915 18.2.4: the client MUST include a Server "
                                                        "Identifier option identifying the server with which it most "
                                                        "recently communicated")
@@ -148,7 +149,7 @@ def test_rebind_at_t2(lab):
                               f"Rebind at T2 = {t2} s after the Reply")
     lab.record("rebind_after_reply", seconds(rebind.time - binding.at),
                f"[{t2 - lab.tolerance:.3f}, {t2 + lab.tolerance:.3f}] s")
-    _require_at(rebind, binding, t2, "T2", lab.tolerance)
+    _require_at(lab, rebind, binding, t2, "T2")
     require(rebind.server_id is None, "RFC 9915 18.2.5: the client does not include the Server Identifier option",
             "Rebind with no Server ID", f"Rebind to {lab.named(rebind)}")
     require(rebind.dst == ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
@@ -234,6 +235,7 @@ def test_solicits_again_when_leases_expire(lab, model):
                        "RFC 9915 18.2.5: when the leases have expired the client uses Solicit to find a server",
                        f"a Solicit at the valid lifetime ({valid} s after the Reply)",
                        f"no Solicit within {window:.2f} s of the Reply")
+    lab.band("valid lifetime over: Solicit from here", expiry - lab.tolerance, binding.at + window)
     lab.record("solicit_after_expiry", seconds(solicit.time - expiry), f">= -{lab.tolerance:.3f} s")
     require(solicit.time >= expiry - lab.tolerance,
             "RFC 9915 18.2.5: the Rebind exchange lasts until the valid lifetimes have expired",

@@ -45,6 +45,7 @@ def test_request_retransmission_and_failover(lab):
     lab.record("requests", series.describe(), f"{REQ.mrc} transmissions")
     lab.sample("rand", *series.effective_rand())
     lab.sample("rand_excess", *series.rand_excess(lab.tolerance))
+    lab.band_series(series, "Request")
     require_series(series, lab.tolerance, "Request")
     require_mrc(series, "Request")
     if len(series.messages) < REQ.mrc:

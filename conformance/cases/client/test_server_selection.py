@@ -55,6 +55,8 @@ def _require_first_rt_wait(lab, request, solicit):
     Request, beside the case's own point: whatever it chooses, it chooses after the first RT."""
     waited = request.time - solicit.time
     collect = Window(IRT - lab.tolerance, float("inf"), low_open=True)
+    lab.band("first RT ends: (IRT, 1.1 IRT] after the first Solicit", solicit.time + FIRST_RT.low,
+             solicit.time + FIRST_RT.high)
     lab.record("solicit_to_request", seconds(waited), f"{collect} (first RT > IRT {IRT:.0f} s, minus tolerance)")
     require_in(waited, collect, COLLECT_RULE, "Request {} after the first Solicit", level=MUST)
     lab.sample("request_wait", waited)  # the first RT as the Request shows it, once it is one
@@ -258,4 +260,5 @@ def test_solicit_retransmission(lab):
             "RFC 9915 15/18.2.1: an unanswered Solicit is retransmitted (MRC and MRD are 0)",
             f"{SOLICITS_WATCHED} Solicits, each within the RT the formula allows after the one before",
             f"{len(series.messages)} ({series.describe()}), then none")
+    lab.band_series(series, "Solicit", strictly_above_irt=True)
     require_series(series, lab.tolerance, "Solicit", strictly_above_irt=True)
