@@ -83,3 +83,16 @@ def matches(selection: list[tuple[str, str | None]], case_id: str, model: str | 
     """Whether the case (run under `model`, or under none) is one of `selection`."""
     return any(fnmatch.fnmatchcase(case_id, case_part) and (wanted is None or (
         model is not None and fnmatch.fnmatchcase(model, wanted))) for case_part, wanted in selection)
+
+
+def cites(info: CaseInfo, section: str) -> bool:
+    """Whether the case cites `section` or a section under it: "18.2" matches "RFC 9915 18.2.4"; "RFC 3315 17"
+    names the document too."""
+    wanted = section.split()
+    for cited in info.rfc:
+        words = cited.split()
+        number, document = words[-1], words[:-1]
+        if (number == wanted[-1] or number.startswith(wanted[-1] + ".")) and \
+                (len(wanted) == 1 or document == wanted[:-1]):
+            return True
+    return False

@@ -63,6 +63,9 @@ def _prepared(args):
     if args.case:
         caseinfo.select(args.case)
     caseinfo.select(args.exclude, "--exclude")
+    for section in args.rfc:
+        if not any(caseinfo.cites(info, section) for info in caseinfo.load_all().values()):
+            raise UsageError(f"--rfc {section}: no case cites that section or one under it (`list` shows them)")
     unknown = set(args.model) - set(models.all_models())
     if unknown:
         raise UsageError(f"unknown model {', '.join(sorted(unknown))}; known: {', '.join(models.all_models())}")
@@ -91,6 +94,10 @@ def _session(args, report_dir: str, junit: str | None) -> tuple[_Collector, int]
         argv += ["--exclude", pattern]
     for model in args.model:
         argv += ["--model", model]
+    for section in args.rfc:
+        argv += ["--rfc", section]
+    if args.level:
+        argv += ["--level", args.level]
     if args.via_relay:
         argv += ["--via-relay", args.via_relay]
     if args.strict:
@@ -361,6 +368,9 @@ def _run_options(run: argparse.ArgumentParser) -> None:
                      help="judge the client DUT behind this relay DUT, servers upstream (server-selection cases)")
     run.add_argument("--model", action="append", default=[],
                      help="RFC 6853 model for model-dependent cases: split, unique, identical (repeatable)")
+    run.add_argument("--rfc", action="append", default=[], metavar="SECTION",
+                     help="only cases citing this section or one under it: 18.2.4, \"RFC 3315 17\" (repeatable)")
+    run.add_argument("--level", choices=("MUST", "SHOULD"), help="only cases of this level")
     run.add_argument("--report-dir", default="reports")
     run.add_argument("--debug", action="store_true",
                      help="pytest's own output too: a letter per case, tracebacks of what went wrong")

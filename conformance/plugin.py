@@ -34,6 +34,10 @@ def pytest_addoption(parser):
                     help="lend this port to a bench profile although the lab host may be reached through it")
     group.addoption("--model", action="append", default=[],
                     help="RFC 6853 deployment model for model-dependent cases (repeatable; default: all)")
+    group.addoption("--rfc", action="append", default=[],
+                    help="only cases citing this section (\"18.2.4\" or \"RFC 9915 18.2\": the section and those "
+                         "under it; repeatable)")
+    group.addoption("--level", choices=("MUST", "SHOULD"), help="only cases of this level")
     group.addoption("--dhcpv6-debug", action="store_true",
                     help="pytest's own output too: a letter per case, tracebacks of what went wrong")
 
@@ -80,6 +84,7 @@ def pytest_configure(config):
                           "reserve": reserve, "console": console,
                           "run": results_file.run_metadata(profile, config.getoption("--dhcpv6-strict")),
                           "models": config.getoption("--model") or None,
+                          "sections": config.getoption("--rfc"), "level": config.getoption("--level"),
                           "report_dir": report_dir, "strict": config.getoption("--dhcpv6-strict"),
                           "junit": Path(config.getoption("--dhcpv6-junit") or report_dir / f"junit-{profile.slug}.xml")}
 
@@ -108,6 +113,10 @@ def _wanted(item, state) -> bool:
     if state["selected"] is not None and not caseinfo.matches(state["selected"], info.case_id, name):
         return False
     if caseinfo.matches(state["excluded"], info.case_id, name):
+        return False
+    if state["sections"] and not any(caseinfo.cites(info, section) for section in state["sections"]):
+        return False
+    if state["level"] and info.level.value != state["level"]:
         return False
     return not (model and state["models"] and model.name not in state["models"])
 

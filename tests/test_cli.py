@@ -1,9 +1,11 @@
 """The command-line contract: exit statuses and refusing bad input before anything is created."""
 import os
+import re
 
 import pytest
 
 from conftest import PROJECT, junit_outcomes, run_cli
+from conformance import caseinfo
 from conformance.errors import UsageError
 from conformance.lab import naming
 
@@ -128,3 +130,22 @@ def test_list_as_json_says_which_cases_apply():
     cases = {case["case"]: case for case in listed["cases"]}
     assert listed["reference"] == "RFC 9915" and cases["C-PD-PREF-255"]["applies"]
     assert cases["C-PREF-255"]["skipped_because"] == "needs ia_na" and cases["R-FWD-ALL"]["role"] == "relay"
+
+
+def test_cases_are_selected_by_the_rfc_sections_they_cite_and_by_level(tmp_path):
+    import subprocess
+    import sys
+    collected = subprocess.run([sys.executable, "-m", "pytest", "--pyargs", "conformance.cases", "--collect-only",
+                                "-q", "-p", "no:cacheprovider", "--dut-profile", PROFILE, "--report-dir",
+                                str(tmp_path), "--rfc", "18.2.4", "--level", "MUST"],
+                               capture_output=True, text=True, timeout=120)
+    names = set(re.findall(r"::(test_\w+)", collected.stdout))
+    assert "test_renew_at_t1" in names and "test_preference_255_requests_at_once" not in names, collected.stdout
+    documents = caseinfo.load_all()
+    assert caseinfo.cites(documents["C-RENEW-T1"], "RFC 9915 18.2.4")
+    assert not caseinfo.cites(documents["C-RENEW-T1"], "RFC 3315 18.2.4")
+    assert not caseinfo.cites(documents["C-PREF-255"], "RFC 9915 18.2.4")
+    assert caseinfo.cites(documents["C-PREF-255"], "18.2")
+    result = run_cli("run", "--profile", PROFILE, "--rfc", "99.9", "--report-dir", str(tmp_path / "none"))
+    assert result.returncode == 2 and "--rfc 99.9: no case cites" in result.stderr
+    assert not (tmp_path / "none").exists()
