@@ -96,3 +96,11 @@ def cites(info: CaseInfo, section: str) -> bool:
                 (len(wanted) == 1 or document == wanted[:-1]):
             return True
     return False
+
+
+def require_cited(sections: list[str]) -> None:
+    """Each of `sections` is cited by some case, or UsageError saying which is not (a selection matching nothing)."""
+    from .errors import UsageError
+    for section in sections:
+        if not any(cites(info, section) for info in load_all().values()):
+            raise UsageError(f"--rfc {section}: no case cites that section or one under it (`list` shows them)")

@@ -63,9 +63,7 @@ def _prepared(args):
     if args.case:
         caseinfo.select(args.case)
     caseinfo.select(args.exclude, "--exclude")
-    for section in args.rfc:
-        if not any(caseinfo.cites(info, section) for info in caseinfo.load_all().values()):
-            raise UsageError(f"--rfc {section}: no case cites that section or one under it (`list` shows them)")
+    caseinfo.require_cited(args.rfc)
     unknown = set(args.model) - set(models.all_models())
     if unknown:
         raise UsageError(f"unknown model {', '.join(sorted(unknown))}; known: {', '.join(models.all_models())}")

@@ -105,8 +105,12 @@ class Console:
 
     def wait_ended(self) -> None:
         if self._wait is not None and self.live and self._drawn_at:
-            self._write(lambda: self._reporter.rewrite("", erase=True) or self._reporter.write("\r"))
+            self._write(self._wipe_live_line)
         self._wait, self._drawn_at = None, 0.0
+
+    def _wipe_live_line(self) -> None:
+        self._reporter.rewrite("", erase=True)
+        self._reporter.write("\r")  # the next line starts at the left edge
 
     # output -------------------------------------------------------------------------------------------------
     def _stamp(self) -> str:

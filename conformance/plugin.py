@@ -54,6 +54,7 @@ def pytest_configure(config):
             profile = profiles.composed(profile, profiles.load(config.getoption("--via-relay")))
         selected = caseinfo.select(config.getoption("--case")) if config.getoption("--case") else None
         excluded = caseinfo.select(config.getoption("--exclude"), "--exclude")
+        caseinfo.require_cited(config.getoption("--rfc"))
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     try:

@@ -17,7 +17,8 @@ RESERVE = 4 * 1024 * 1024    # bytes held back from the start, so a disk that fi
 FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """`text` as a file name: C-REBIND-OTHER[split] -> C-REBIND-OTHER-split."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")
 
 
@@ -87,14 +88,14 @@ class Reserve:
 
 
 def case_dir(report_dir: Path, profile, case_id: str) -> Path:
-    return Path(report_dir) / _slug(profile.slug) / _slug(case_id)
+    return Path(report_dir) / slug(profile.slug) / slug(case_id)
 
 
 def remove_stale(report_dir: Path, profile, case_ids) -> list[Path]:
     """Remove the case folders an earlier run of `profile` left in `report_dir`, so every folder there is this
     run's and matches its JUnit: a folder named as a case (`C-PREF-255`, `C-REBIND-OTHER-split`), nothing else."""
-    folder = Path(report_dir) / _slug(profile.slug)
-    names = {_slug(case_id) for case_id in case_ids}
+    folder = Path(report_dir) / slug(profile.slug)
+    names = {slug(case_id) for case_id in case_ids}
     stale = [p for p in (folder.iterdir() if folder.is_dir() else ()) if p.is_dir() and not p.is_symlink()
              and (p.name in names or p.name.rpartition("-")[0] in names)]  # C-REBIND-OTHER-split: a model's
     for path in stale:

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from ..errors import UsageError
+from .evidence import slug
 from .ladder_svg import histogram, ladder
 
 COLOURS = {"PASS": "#c8e6c9", "FAIL": "#ffcdd2", "WARN": "#fff3c4", "SKIP": "#e0e0e0", "ERROR": "#d1c4e9",
@@ -24,8 +25,6 @@ MEANINGS = {"PASS": "the DUT did what the quoted requirement asks",
             "ERROR": "the case could not be judged (harness, scenario or environment): no verdict on the DUT",
             "INTERMITTENT": "soak only: the verdict differed across runs; counts as FAIL",
             "WAIVED": "a FAIL the profile lists as known, with its reason; does not fail the run"}
-EVIDENCE = ("verdict.txt", "timeline.txt", "capture.pcap", "capture-client.pcap", "capture-client2.pcap",
-            "capture-upstream.pcap", "dut.log", "relay.log", "capture.txt", "harness-errors.txt", "ladder.json")
 STYLE = """body{font-family:sans-serif;font-size:14px;margin:20px;color:#222}
 table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #999;padding:4px 8px;text-align:left;
 vertical-align:top}th{background:#f4f4f4}.o{font-weight:bold}pre{background:#f8f8f8;padding:8px;white-space:pre-wrap}
@@ -41,7 +40,7 @@ class Run:
         self.label = (f"{self.run['dut']} · {self.run['reference']}"
                       + (" · strict" if self.run.get("strict") == "true" else "")
                       + (f" · soak of {self.run['soak_runs']} runs" if self.run.get("soak_runs") else ""))
-        self.key = re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem.removeprefix("results-"))
+        self.key = slug(path.stem.removeprefix("results-"))
 
     def evidence(self, case: dict) -> Path | None:
         return self.path.parent.resolve() / case["evidence"] if case.get("evidence") else None
@@ -89,10 +88,6 @@ def _cell(outcome: str, text: str, link: str = "", tip: str = "") -> str:
     return f'<td class=o style="background:{COLOURS.get(outcome, "#fff")}" title="{_e(tip)}">{inner}</td>'
 
 
-def _case_slug(case_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", case_id).strip("-") + ".html"
-
-
 def render_index(runs: list[Run]) -> str:
     heads = "".join(f"<th>{_e(run.label)}</th>" for run in runs)
     fields = [("started", "date (UTC)"), ("tool_version", "tool version"), ("host", "host"), ("profile", "profile"),
@@ -114,7 +109,7 @@ def render_index(runs: list[Run]) -> str:
                 continue
             reason = case["message"].strip().splitlines()[0] if case["outcome"] != "PASS" and case["message"] else ""
             cells.append(_cell(case["outcome"], f"{case['outcome']} <span class=d>{case['duration']:.1f} s</span>",
-                               f"cases/{run.key}/{_case_slug(cid)}", reason or case.get("measured", "")))
+                               f"cases/{run.key}/{slug(cid)}.html", reason or case.get("measured", "")))
         title = next(run.cases[cid]["title"] for run in runs if cid in run.cases)
         rows.append(f"<tr><th>{_e(cid)}<div class=d>{_e(title)}</div></th>{''.join(cells)}</tr>")
     legend = "".join(f"<tr>{_cell(o, o)}<td>{_e(m)}</td></tr>" for o, m in MEANINGS.items())
@@ -127,10 +122,8 @@ def render_index(runs: list[Run]) -> str:
 
 def render_case(run: Run, case: dict, page_dir: Path, soak_bands: dict) -> str:
     evidence = run.evidence(case)
-    links = []
-    if evidence is not None:
-        links = [f'<a href="{_e(os.path.relpath(evidence / name, page_dir))}">{name}</a>'
-                 for name in EVIDENCE if (evidence / name).exists()]
+    links = [f'<a href="{_e(os.path.relpath(run.path.parent.resolve() / name, page_dir))}">{_e(Path(name).name)}</a>'
+             for name in case.get("files", [])]  # what the run attached, relative to its results file
     diagram = ""
     if evidence is not None and (evidence / "ladder.json").exists():
         try:
@@ -164,7 +157,7 @@ def write(dirs: list[str], out_dir: Path) -> Path:
         page_dir = out_dir / "cases" / run.key
         page_dir.mkdir(parents=True, exist_ok=True)
         for case in run.cases.values():
-            (page_dir / _case_slug(case["case"])).write_text(render_case(run, case, page_dir.resolve(), BANDS))
+            (page_dir / f"{slug(case['case'])}.html").write_text(render_case(run, case, page_dir.resolve(), BANDS))
     index = out_dir / "index.html"
     index.write_text(render_index(runs))
     return index

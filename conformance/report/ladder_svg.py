@@ -112,7 +112,9 @@ def histogram(name: str, values: list[float], what: str, low: float, high: float
     for v in shown:
         bins[min(19, int((v - start) / (stop - start) * 20))] += 1
     width, height, base = 520, 180, 150
-    px = lambda v: 20 + (v - start) / (stop - start) * (width - 40)  # noqa: E731
+
+    def px(v: float) -> float:
+        return 20 + (v - start) / (stop - start) * (width - 40)
     tallest = max(bins) or 1
     parts = [f'<figure><svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'font-family="sans-serif" font-size="11" role="img" aria-label="{_e(what)}">',
