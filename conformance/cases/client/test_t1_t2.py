@@ -29,6 +29,8 @@ def test_zero_t1_t2_left_to_the_client(lab):
     spec = UNIQUE.servers[0]
     lab.server(spec.preference, pool=spec.pool, pd_pool=spec.pd_pool, lifetimes=lifetimes)
     binding = lab.bind()
+    lab.band("the client's own renew time: not within 1 s, before the valid lifetime ends",
+             binding.at + IMMEDIATELY, binding.at + lifetimes.valid)
     first = lab.timeline.wait_for(lambda m: lab.from_dut(m) and m.msg_type in (RENEW, REBIND)
                                   and m.time > binding.at, timeout=lifetimes.valid + 0.5)
     lab.record("first_renewal_after_reply", seconds(first.time - binding.at) if first else "none",
@@ -65,6 +67,7 @@ def test_ia_with_t1_above_t2_is_discarded(lab):
     lab.start_dut()
     solicit = lab.first_solicit()
     settle = solicit.time + RFC9915["SOLICIT"].irt * 1.1 + lab.tolerance + 2.0
+    lab.band("watched: no Request for the invalid IA", solicit.time, settle)
     lab.wait_until(settle)
     lab.require_running(settle, "a Request for the invalid IA")
     offered = [l.address for m in lab.received(ADVERTISE, sender=invalid) for ia in m.ias for l in ia.leases]
