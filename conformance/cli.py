@@ -57,9 +57,15 @@ def _prepared(args):
     handlers that make every lab come down."""
     from .lab import netns
     from .report import evidence
-    profile = profiles.load(args.profile)  # bad profile: exit 2 before anything exists
-    if args.via_relay:
-        profiles.composed(profile, profiles.load(args.via_relay))
+    chosen = [profiles.load_entry(entry, args.via_relay) for entry in args.profile]  # bad: exit 2 first
+    slugs = [profile.slug for profile in chosen]
+    if len(set(slugs)) < len(slugs):
+        raise UsageError(f"a profile is named twice: {' '.join(args.profile)}")
+    if len(chosen) > 1 and args.junit:
+        raise UsageError("--junit names one file, for one profile: with several, each profile's JUnit is "
+                         "REPORT_DIR/junit-PROFILE.xml")
+    if args.workers < 1:
+        raise UsageError(f"-n {args.workers}: give 1 (one case at a time) or more")
     if args.case:
         caseinfo.select(args.case)
     caseinfo.select(args.exclude, "--exclude")
@@ -68,24 +74,29 @@ def _prepared(args):
     if unknown:
         raise UsageError(f"unknown model {', '.join(sorted(unknown))}; known: {', '.join(models.all_models())}")
     netns.require_capabilities()  # an unfit environment first: without root, no output folder is writable either
-    if profile.bench:
-        from .lab import bench_port
-        bench_port.check(profile.bench.ports, set(args.take_port))
+    for profile in chosen:
+        if profile.bench:
+            from .lab import bench_port
+            bench_port.check(profile.bench.ports, set(args.take_port))
     evidence.check_writable(Path(args.report_dir), "--report-dir", folder=True)
     if args.junit:
         evidence.check_writable(Path(args.junit), "--junit", folder=False)
     evidence.require_room(Path(args.report_dir))
     interrupts.install()
-    return profile
+    return chosen
 
 
 def _session(args, report_dir: str, junit: str | None) -> tuple[_Collector, int]:
     """One pytest session over the selected cases; the collector holds its verdicts."""
     import pytest
     cases_dir = Path(caseinfo.__file__).parent / "cases"
-    argv = [str(cases_dir), "--dut-profile", args.profile, "--report-dir", report_dir,
-            "-p", "no:cacheprovider", "-q", "-rN", "--rootdir", str(cases_dir),
+    argv = [str(cases_dir), "--report-dir", report_dir, "-p", "no:cacheprovider", "-q", "-rN",
+            "--rootdir", str(cases_dir),
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # a soak's later sessions re-import the plugin
+    for entry in args.profile:
+        argv += ["--dut-profile", entry]
+    if args.workers > 1:  # cases side by side, longest first (schedule.py); a device's cases take turns (its lock)
+        argv += ["-n", str(args.workers), "--dist", "load", "--maxschedchunk", "1"]
     for pattern in args.case:
         argv += ["--case", pattern]
     for pattern in args.exclude:
@@ -128,7 +139,9 @@ def cmd_soak(args) -> int:
     from .report import junit, results_file
     if args.runs < 2:
         raise UsageError(f"--runs {args.runs}: a soak needs at least 2 runs")
-    profile = _prepared(args)
+    if len(args.profile) > 1:
+        raise UsageError("a soak judges one profile: give --profile once")
+    profile = _prepared(args)[0]
     runs = []
     for index in range(1, args.runs + 1):
         folder = Path(args.report_dir) / f"run-{index:02d}"
@@ -357,13 +370,18 @@ def cmd_report(args) -> int:
 
 def _run_options(run: argparse.ArgumentParser) -> None:
     """The options `run` and `soak` share."""
-    run.add_argument("--profile", required=True)
+    run.add_argument("--profile", required=True, action="append",
+                     help="DUT profile (TOML), or CLIENT+RELAY: the client judged behind the relay (repeatable: "
+                          "every case for every profile, one JUnit each)")
+    run.add_argument("-n", "--workers", type=int, default=1, metavar="N",
+                     help="cases side by side in N worker processes (pytest-xdist), each case in its own lab; "
+                          "a device on a port runs its cases one after another")
     run.add_argument("--case", action="append", default=[],
                      help="case ID or glob, or a name as reports print it: C-REBIND-OTHER[split] (repeatable)")
     run.add_argument("--exclude", action="append", default=[], help="leave these cases out (as --case; repeatable)")
     run.add_argument("--strict", action="store_true", help="a broken SHOULD counts as FAIL")
     run.add_argument("--via-relay", metavar="RELAY_PROFILE",
-                     help="judge the client DUT behind this relay DUT, servers upstream (server-selection cases)")
+                     help="judge the client DUTs behind this relay DUT, servers upstream (server-selection cases)")
     run.add_argument("--model", action="append", default=[],
                      help="RFC 6853 model for model-dependent cases: split, unique, identical (repeatable)")
     run.add_argument("--rfc", action="append", default=[], metavar="SECTION",

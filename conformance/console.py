@@ -10,6 +10,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from .lab import progress
 from .results import CaseResult, Outcome
 
@@ -26,13 +28,14 @@ def _clock() -> str:
 class Console:
     """A pytest plugin object (registered by the suite's plugin when it judges a DUT) and the drawer of waits."""
 
-    def __init__(self, config, debug: bool, names):
+    def __init__(self, config, debug: bool):
         self._plugins = config.pluginmanager
-        self._names = names  # item -> (case name, title), or None for an item that is no case
         self.debug = debug
+        self.parallel = getattr(config.option, "dist", "no") != "no"  # xdist: cases end in any order
+        self.profiles = len(config.getoption("--dut-profile"))  # several: each line names its profile
         self.live = False
-        self._cases: dict[str, tuple[int, str, str]] = {}  # nodeid -> (number, name, title)
-        self._finals: dict[str, CaseResult] = {}
+        self._total = 0
+        self._cases: set[str] = set()  # nodeids of the cases that have started
         self._wait: tuple[str, float] | None = None
         self._began = self._drawn_at = 0.0
         self._current = ""
@@ -48,39 +51,42 @@ class Console:
 
     def pytest_collection_finish(self, session):
         self.live = bool(self._reporter is not None and self._reporter.isatty())
-        cases = [(item, self._names(item)) for item in session.items]
-        cases = [(item, name) for item, name in cases if name]
-        self._cases = {item.nodeid: (n, name, title) for n, (item, (name, title)) in enumerate(cases, 1)}
+        self._total = self._total or sum(1 for item in session.items if item.get_closest_marker("dhcpv6_case"))
         progress.show_on(self)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids):
+        self._total = self._total or len(ids)  # every worker collects the same cases
 
     def pytest_unconfigure(self):
         progress.show_on(None)
 
-    def pytest_runtest_logstart(self, nodeid, location):
-        if nodeid in self._cases:
-            number, name, title = self._cases[nodeid]
-            self._current = name
-            self.say(f"{self._stamp()}[{number}/{len(self._cases)}] {name}  {title}")
+    def pytest_runtest_logreport(self, report):
+        """A line as a case starts (its lab is up) and as it ends; the plugin's reports carry what they say."""
+        started = getattr(report, "dhcpv6_case", None)
+        if started is not None:
+            self._cases.add(report.nodeid)
+            self._current = started[0]
+            self.say(f"{self._stamp()}[{len(self._cases)}/{self._total}] {started[0]}{self._of(started[2])}  "
+                     f"{started[1]}")
+        ended = getattr(report, "dhcpv6", None)
+        if ended is not None:
+            result = ended["result"]
+            reason = result["message"].strip().splitlines()[0] if result["outcome"] != "PASS" and result["message"] \
+                else ""
+            name = f"{result['case_id']}{self._of(ended['run'])} " if self.parallel else ""
+            self.say(f"{self._stamp()}{'':6}{name}{result['outcome']} in {result['duration']:.1f} s"
+                     + (f": {reason}" if reason else ""))
 
-    def pytest_runtest_logfinish(self, nodeid, location):
-        result = self._finals.get(nodeid)
-        if result is None:
-            return
-        reason = result.message.strip().splitlines()[0] if result.outcome != Outcome.PASS and result.message else ""
-        self.say(f"{self._stamp()}{'':6}{result.outcome.value} in {result.duration:.1f} s"
-                 + (f": {reason}" if reason else ""))
+    def _of(self, profile: str) -> str:
+        return f" ({profile})" if self.profiles > 1 else ""
 
     def pytest_report_teststatus(self, report, config):
         """No letters for cases; the pytest category of a case is its final outcome, counted once (teardown)."""
-        if self.debug or report.nodeid not in self._cases:
+        if self.debug or not (report.nodeid in self._cases or hasattr(report, "dhcpv6_case")):
             return None
-        if report.when == "teardown" and report.nodeid in self._finals:
-            return self._finals[report.nodeid].outcome.value, "", ""
-        return "", "", ""
-
-    # the suite's plugin -------------------------------------------------------------------------------------
-    def case_ended(self, nodeid: str, result: CaseResult) -> None:
-        self._finals[nodeid] = result
+        ended = getattr(report, "dhcpv6", None)
+        return (ended["result"]["outcome"], "", "") if ended else ("", "", "")
 
     # progress.Console ---------------------------------------------------------------------------------------
     def wait_began(self, what: str, deadline: float) -> None:

@@ -55,3 +55,22 @@ def profile(name: str) -> Path:
         return given
     shipped = root() / "profiles" / (name if name.endswith(".toml") else name + ".toml")
     return shipped if shipped.exists() else given
+
+
+def reference_matrix() -> Path:
+    """The published verdicts of the reference profiles (`matrix` writes it, with docs/matrix.md from it)."""
+    return root() / "profiles" / "reference-matrix.json"
+
+
+def published_durations() -> dict[str, float]:
+    """Case name -> the longest time it took on a reference profile in the published matrix ({} without one)."""
+    import json
+    try:
+        runs = json.loads(reference_matrix().read_text())["runs"]
+    except (OSError, ValueError, KeyError, TypeError, UsageError):
+        return {}
+    out: dict[str, float] = {}
+    for run in runs:
+        for case, cell in run.get("cases", {}).items():
+            out[case] = max(out.get(case, 0.0), float(cell.get("seconds", 0.0)))
+    return out

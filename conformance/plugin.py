@@ -4,17 +4,18 @@ Loaded through the pytest11 entry point, so the cases also run under plain pytes
 given: the project's own tests load it too.
 """
 import errno
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from . import caseinfo, interrupts
+from . import caseinfo, interrupts, schedule
 from .console import Console
 from .dut import profile as profiles
 from .errors import EnvironmentUnfit, UsageError
 from .lab import naming, netns
 from .report import evidence, junit, results_file
-from .results import CaseResult, HarnessError, Level, Outcome, Violation
+from .results import CaseResult, HarnessError, Level, Outcome, Violation, from_wire, to_wire
 
 _KEY = pytest.StashKey[dict]()
 _TESTBED = pytest.StashKey[object]()
@@ -22,13 +23,15 @@ _TESTBED = pytest.StashKey[object]()
 
 def pytest_addoption(parser):
     group = parser.getgroup("dhcpv6-conformance")
-    group.addoption("--dut-profile", help="DUT profile (TOML) to judge")
+    group.addoption("--dut-profile", action="append", default=[],
+                    help="DUT profile (TOML) to judge, or CLIENT+RELAY: the client behind the relay (repeatable: "
+                         "every case for every profile)")
     group.addoption("--case", action="append", default=[],
                     help="case ID or glob, or a name as reports print it: C-REBIND-OTHER[split] (repeatable)")
     group.addoption("--exclude", action="append", default=[], help="leave these cases out (as --case; repeatable)")
     group.addoption("--dhcpv6-strict", action="store_true", help="a broken SHOULD (WARN) counts as FAIL")
     group.addoption("--report-dir", default="reports", help="folder for evidence and reports")
-    group.addoption("--dhcpv6-junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml)")
+    group.addoption("--dhcpv6-junit", help="JUnit XML file (default REPORT_DIR/junit-PROFILE.xml; one profile only)")
     group.addoption("--via-relay", help="relay DUT profile: judge the client DUT behind it (the cases that allow it)")
     group.addoption("--take-port", action="append", default=[],
                     help="lend this port to a bench profile although the lab host may be reached through it")
@@ -42,16 +45,40 @@ def pytest_addoption(parser):
                     help="pytest's own output too: a letter per case, tracebacks of what went wrong")
 
 
+class Run:
+    """One profile's share of the session: its verdicts so far, its JUnit and results file, its metadata."""
+
+    def __init__(self, profile, junit: Path, strict: bool):
+        self.profile, self.junit, self.results = profile, junit, []
+        self.meta = results_file.run_metadata(profile, strict)
+
+
+def _profiles(config) -> list:
+    """The profiles named by --dut-profile (with --via-relay), each slug once; UsageError otherwise."""
+    chosen = [profiles.load_entry(entry, config.getoption("--via-relay")) for entry in config.getoption("--dut-profile")]
+    slugs = [profile.slug for profile in chosen]
+    twice = sorted({s for s in slugs if slugs.count(s) > 1})
+    if twice:
+        raise UsageError(f"profile {', '.join(twice)} named twice: each profile's evidence and JUnit are named by "
+                         "its file name")
+    if len(chosen) > 1 and config.getoption("--dhcpv6-junit"):
+        raise UsageError("--dhcpv6-junit names one file, for one profile: with several, each profile's JUnit is "
+                         "REPORT_DIR/junit-PROFILE.xml")
+    return chosen
+
+
+def is_worker(config) -> bool:
+    """An xdist worker: it runs cases and sends their verdicts to the controller, which records and reports them."""
+    return hasattr(config, "workerinput")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "dhcpv6_case(info): a conformance case")
     config.addinivalue_line("markers", "behind_relay: a client case that can also be judged behind a relay DUT")
-    path = config.getoption("--dut-profile")
-    if not path:
+    if not config.getoption("--dut-profile"):
         return
     try:
-        profile = profiles.load(path)
-        if config.getoption("--via-relay"):
-            profile = profiles.composed(profile, profiles.load(config.getoption("--via-relay")))
+        chosen = _profiles(config)
         selected = caseinfo.select(config.getoption("--case")) if config.getoption("--case") else None
         excluded = caseinfo.select(config.getoption("--exclude"), "--exclude")
         caseinfo.require_cited(config.getoption("--rfc"))
@@ -61,33 +88,47 @@ def pytest_configure(config):
         netns.require_capabilities()
     except EnvironmentUnfit as exc:
         pytest.exit(str(exc), returncode=EnvironmentUnfit.exit_status)
+    report_dir = Path(config.getoption("--report-dir"))
     try:
-        if profile.bench:
-            from .lab import bench_port
-            bench_port.check(profile.bench.ports, set(config.getoption("--take-port")))
-        evidence.check_writable(Path(config.getoption("--report-dir")), "--report-dir", folder=True)
+        for profile in chosen:
+            if profile.bench:
+                from .lab import bench_port
+                bench_port.check(profile.bench.ports, set(config.getoption("--take-port")))
+        evidence.check_writable(report_dir, "--report-dir", folder=True)
         if config.getoption("--dhcpv6-junit"):
             evidence.check_writable(Path(config.getoption("--dhcpv6-junit")), "--dhcpv6-junit", folder=False)
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
-    report_dir = Path(config.getoption("--report-dir"))
-    try:
-        reserve = evidence.Reserve(report_dir, naming.owner_alive)
-    except EnvironmentUnfit as exc:
-        pytest.exit(str(exc), returncode=EnvironmentUnfit.exit_status)
-    console = Console(config, config.getoption("--dhcpv6-debug"),
-                      lambda item: (case_name(item), _info(item).title) if _info(item) else None)
-    config.pluginmanager.register(console, "dhcpv6-console")
+    strict = config.getoption("--dhcpv6-strict")
+    runs = {p.slug: Run(p, Path(config.getoption("--dhcpv6-junit") or report_dir / f"junit-{p.slug}.xml"), strict)
+            for p in chosen}
+    state = {"runs": runs, "estimates": {}, "selected": selected, "excluded": excluded, "models": config.getoption("--model") or None,
+             "sections": config.getoption("--rfc"), "level": config.getoption("--level"),
+             "report_dir": report_dir, "strict": strict, "reserve": None, "console": None}
     interrupts.install()  # plain pytest too: SIGTERM and SIGHUP tear the labs down like Ctrl-C
-    naming.sweep()
-    evidence.remove_stale(report_dir, profile, caseinfo.load_all())
-    config.stash[_KEY] = {"profile": profile, "selected": selected, "excluded": excluded, "results": [],
-                          "reserve": reserve, "console": console,
-                          "run": results_file.run_metadata(profile, config.getoption("--dhcpv6-strict")),
-                          "models": config.getoption("--model") or None,
-                          "sections": config.getoption("--rfc"), "level": config.getoption("--level"),
-                          "report_dir": report_dir, "strict": config.getoption("--dhcpv6-strict"),
-                          "junit": Path(config.getoption("--dhcpv6-junit") or report_dir / f"junit-{profile.slug}.xml")}
+    if is_worker(config):
+        state["estimates"] = config.workerinput.get("dhcpv6_estimates", {})
+    else:
+        state["estimates"] = schedule.estimates(report_dir, chosen)  # before this run rewrites the files  # the controller (or a session without xdist) owns the folder and the console
+        try:
+            state["reserve"] = evidence.Reserve(report_dir, naming.owner_alive)
+        except EnvironmentUnfit as exc:
+            pytest.exit(str(exc), returncode=EnvironmentUnfit.exit_status)
+        state["console"] = Console(config, config.getoption("--dhcpv6-debug"))
+        config.pluginmanager.register(state["console"], "dhcpv6-console")
+        config.pluginmanager.register(_Recorder(state), "dhcpv6-recorder")
+        naming.sweep()
+        for profile in chosen:
+            evidence.remove_stale(report_dir, profile, caseinfo.load_all())
+    config.stash[_KEY] = state
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """xdist: every worker orders its cases by the controller's estimates, so all collect the same order."""
+    state = _state(node.config)
+    if state is not None:
+        node.workerinput["dhcpv6_estimates"] = state["estimates"]
 
 
 def _state(config) -> dict | None:
@@ -97,6 +138,13 @@ def _state(config) -> dict | None:
 def _info(item) -> caseinfo.CaseInfo | None:
     marker = item.get_closest_marker("dhcpv6_case")
     return marker.args[0] if marker else None
+
+
+def _run_of(item, state) -> Run:
+    """The profile an item judges: its parameter when the session judges several, else the only one."""
+    params = getattr(item, "callspec", None) and item.callspec.params
+    slug = params.get("dut_profile") if params else None
+    return state["runs"][slug] if slug else next(iter(state["runs"].values()))
 
 
 def case_name(item) -> str:
@@ -122,6 +170,13 @@ def _wanted(item, state) -> bool:
     return not (model and state["models"] and model.name not in state["models"])
 
 
+def pytest_generate_tests(metafunc):
+    """Several profiles: every case once for each (node IDs end in the profile's name: [dhclient], [split-dhcpcd])."""
+    state = _state(metafunc.config)
+    if state is not None and len(state["runs"]) > 1 and "dut_profile" in metafunc.fixturenames:
+        metafunc.parametrize("dut_profile", list(state["runs"]), indirect=True)
+
+
 def pytest_collection_modifyitems(config, items):
     state = _state(config)
     if state is None:
@@ -131,7 +186,9 @@ def pytest_collection_modifyitems(config, items):
             item.extra_keyword_matches.add(case_name(item))  # -k C-PREF-255 / -k "C-REBIND-OTHER[split]"
     keep = [i for i in items if _wanted(i, state)]
     config.hook.pytest_deselected(items=[i for i in items if i not in keep])
-    items[:] = keep
+    workers = config.workerinput.get("workercount", 1) if is_worker(config) else 1
+    items[:] = schedule.order(keep, lambda i: f"{_run_of(i, state).profile.slug} {case_name(i)}",
+                              state["estimates"], workers) if workers > 1 else keep
 
 
 @pytest.fixture
@@ -139,7 +196,7 @@ def dut_profile(request):
     state = _state(request.config)
     if state is None:
         pytest.skip("no --dut-profile given")
-    return state["profile"]
+    return _run_of(request.node, state).profile
 
 
 @pytest.fixture
@@ -159,13 +216,18 @@ def lab(request, dut_profile):
             pytest.skip("judged on a direct link only, not behind a relay")
     name = case_name(request.node) if info else request.node.name
     folder = evidence.case_dir(_state(request.config)["report_dir"], dut_profile, name)
-    if dut_profile.via:
-        testbed = ClientBehindRelayTestbed(dut_profile, dut_profile.via, folder)
-    else:
-        testbed = (RelayTestbed if info is not None and info.role == "relay" else ClientTestbed)(dut_profile, folder)
-    request.node.stash[_TESTBED] = testbed
-    yield testbed
-    testbed.close()
+    with ExitStack() as device:
+        if dut_profile.bench:  # other workers' cases on this device wait
+            from .lab import bench_port
+            device.enter_context(bench_port.held(dut_profile.bench.ports))
+        if dut_profile.via:
+            testbed = ClientBehindRelayTestbed(dut_profile, dut_profile.via, folder)
+        else:
+            testbed = (RelayTestbed if info is not None and info.role == "relay" else ClientTestbed)(dut_profile,
+                                                                                                      folder)
+        request.node.stash[_TESTBED] = testbed
+        yield testbed
+        testbed.close()
 
 
 _RESULT = pytest.StashKey[dict]()
@@ -218,10 +280,15 @@ def _previous(so_far: dict) -> str:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
+    """Judges each phase; the teardown's report carries the case's result (to_wire) to whoever records it: this
+    process, or the xdist controller."""
     report = yield
     state, info = _state(item.config), _info(item)
     if state is None or info is None:
         return report
+    run = _run_of(item, state)
+    if report.when == "setup":
+        report.dhcpv6_case = [case_name(item), info.title, run.profile.slug]  # the console's line as it starts
     so_far = item.stash.setdefault(_RESULT, {"outcome": Outcome.PASS, "message": "", "duration": 0.0})
     so_far["duration"] += report.duration
     outcome, message = _judge(report, call, info, state["strict"])
@@ -232,7 +299,7 @@ def pytest_runtest_makereport(item, call):
     if outcome == Outcome.WARN:
         report.outcome = "passed"  # a broken SHOULD is reported, not failed, unless --strict
         report.sections.append(("dhcpv6-conformance WARN", message))
-    waiver = state["profile"].waiver(case_name(item))
+    waiver = run.profile.waiver(case_name(item))
     if outcome == Outcome.FAIL and waiver:
         report.outcome = "passed"  # a known failure, shown as WAIVED: it does not fail the run
         report.sections.append(("dhcpv6-conformance WAIVED", f"{waiver}: {message}"))
@@ -244,11 +311,62 @@ def pytest_runtest_makereport(item, call):
         _waive(so_far, waiver)
         if so_far["outcome"] != before and so_far["outcome"] in (Outcome.FAIL, Outcome.ERROR) and report.passed:
             report.outcome, report.longrepr = "failed", so_far["message"]  # pytest's own summary shows it too
-        result = _result(item, info, state, so_far)
-        state["results"].append(result)
-        state["console"].case_ended(item.nodeid, result)
-        _keep(state, result, info, item.stash.get(_TESTBED, None))
+        result = _result(item, info, run, so_far)
+        disk_full = _write_verdict(state, result, info, testbed)
+        report.dhcpv6 = {"run": run.profile.slug, "result": to_wire(result), "disk_full": disk_full}
     return report
+
+
+def _write_verdict(state, result: CaseResult, info, testbed) -> bool:
+    """verdict.txt beside the case's evidence; True (and the result an ERROR) if the disk filled."""
+    try:
+        if testbed is not None:
+            if testbed.disk_full:
+                raise OSError(errno.ENOSPC, "the case's evidence could not be written")
+            evidence.write_verdict(testbed.evidence_dir, result, info)
+        return False
+    except OSError as exc:
+        if not evidence.disk_full(exc):
+            raise
+        result.outcome = Outcome.ERROR
+        result.message = (f"the disk holding {state['report_dir']} filled during the case ({exc.strerror}), so its "
+                          "evidence is incomplete; the run ends here")
+        return True
+
+
+class _Recorder:
+    """Records each finished case (from this process or an xdist worker) and rewrites its profile's JUnit and
+    results file, so a run that is cut keeps what finished. Registered where the reports are written: the
+    controller, or a session without xdist."""
+
+    def __init__(self, state: dict):
+        self.state = state
+
+    def pytest_runtest_logreport(self, report):
+        carried = getattr(report, "dhcpv6", None)
+        if carried is None:
+            return
+        state = self.state
+        run, result = state["runs"][carried["run"]], from_wire(carried["result"])
+        run.results.append(result)
+        run.results.sort(key=lambda r: r.case_id)  # the same order whatever order side-by-side cases end in
+        try:
+            if carried["disk_full"]:
+                raise OSError(errno.ENOSPC, "the case's evidence could not be written")
+            _write_reports(run, state)
+        except OSError as exc:
+            if not evidence.disk_full(exc):
+                raise
+            state["reserve"].release()  # room for the reports of the cases that finished
+            if result.outcome != Outcome.ERROR:
+                result.outcome = Outcome.ERROR
+                result.message = f"the disk holding {state['report_dir']} filled ({exc.strerror}); the run ends here"
+            for each in state["runs"].values():
+                _write_reports(each, state)
+            pytest.exit(f"the disk holding {state['report_dir']} is full: the run ends after "
+                        f"{sum(len(r.results) for r in state['runs'].values())} case(s); their JUnit: "
+                        f"{', '.join(str(r.junit) for r in state['runs'].values())}",
+                        returncode=EnvironmentUnfit.exit_status)
 
 
 def _waive(so_far: dict, waiver: str | None) -> None:
@@ -263,42 +381,20 @@ def _waive(so_far: dict, waiver: str | None) -> None:
         so_far["stale_waiver"] = waiver
 
 
-def _keep(state, result: CaseResult, info, testbed) -> None:
-    """verdict.txt and the JUnit so far (kept if the run is cut). A disk that filled releases the reserve, writes
-    the JUnit of the cases that finished (this one ERROR) and ends the run with exit status 3."""
-    try:
-        if testbed is not None:
-            if testbed.disk_full:
-                raise OSError(errno.ENOSPC, "the case's evidence could not be written")
-            evidence.write_verdict(testbed.evidence_dir, result, info)
-        _write_reports(state)
-    except OSError as exc:
-        if not evidence.disk_full(exc):
-            raise
-        state["reserve"].release()
-        result.outcome = Outcome.ERROR
-        result.message = (f"the disk holding {state['report_dir']} filled during the case ({exc.strerror}), so its "
-                          "evidence is incomplete; the run ends here")
-        _write_reports(state)
-        pytest.exit(f"the disk holding {state['report_dir']} is full: the run ends after "
-                    f"{len(state['results'])} case(s); their JUnit: {state['junit']}",
-                    returncode=EnvironmentUnfit.exit_status)
-
-
-def _write_reports(state) -> None:
-    """The JUnit and results-PROFILE.json of the cases so far."""
-    junit.write(state["junit"], state["profile"], state["results"], state["strict"], state["run"])
-    results_file.write(state["report_dir"], state["profile"], state["results"], state["run"])
+def _write_reports(run: Run, state) -> None:
+    """The JUnit and results-PROFILE.json of one profile's cases so far."""
+    junit.write(run.junit, run.profile, run.results, state["strict"], run.meta)
+    results_file.write(state["report_dir"], run.profile, run.results, run.meta)
 
 
 def pytest_unconfigure(config):
     state = _state(config)
-    if state is not None:
+    if state is not None and state["reserve"] is not None:
         state["reserve"].release()
 
 
-def _result(item, info, state, so_far) -> CaseResult:
-    profile = state["profile"]
+def _result(item, info, run: Run, so_far) -> CaseResult:
+    profile = run.profile
     testbed = item.stash.get(_TESTBED, None)
     result = CaseResult(case_id=case_name(item), profile=profile.label, outcome=so_far["outcome"],
                         level=so_far.get("level") or info.level,
@@ -316,18 +412,35 @@ def _result(item, info, state, so_far) -> CaseResult:
     return result
 
 
+def pytest_sessionfinish(session):
+    """One HTML report across this run's profiles, in REPORT_DIR/html."""
+    state = _state(session.config)
+    if state is None or state["console"] is None:
+        return
+    written = [str(results_file.path(state["report_dir"], run.profile)) for run in state["runs"].values()
+               if run.results]
+    if written:
+        from .report import html
+        state["html"] = html.write(written, state["report_dir"] / "html")
+
+
 def pytest_terminal_summary(terminalreporter, config):
     state = _state(config)
-    if state is None or not state["results"]:
+    if state is None or state["console"] is None:
         return
-    profile = state["profile"]
-    title = f"{profile.label} ({'strict, ' if state['strict'] else ''}{state['run']['reference']})"
-    files = [("JUnit", state["junit"]), ("Results", results_file.path(state["report_dir"], profile)),
-             ("Evidence", evidence.case_dir(state["report_dir"], profile, "x").parent / "<case>")]
-    state["console"].summary(title, state["results"], files)
+    for run in state["runs"].values():
+        if not run.results:
+            continue
+        profile = run.profile
+        title = f"{profile.label} ({'strict, ' if state['strict'] else ''}{run.meta['reference']})"
+        files = [("JUnit", run.junit), ("Results", results_file.path(state["report_dir"], profile)),
+                 ("Evidence", evidence.case_dir(state["report_dir"], profile, "x").parent / "<case>")]
+        state["console"].summary(title, run.results, files)
+    if state.get("html"):
+        terminalreporter.write_line(f"{'Report:':10}{state['html']}")
 
 
 def results(config) -> list[CaseResult]:
-    """The verdicts of this session (for the command line's exit status)."""
+    """The verdicts of this session, every profile's (for the command line's exit status)."""
     state = _state(config)
-    return state["results"] if state else []
+    return [result for run in state["runs"].values() for result in run.results] if state else []

@@ -47,3 +47,14 @@ class CaseResult:
     evidence: str = ""
     properties: dict[str, str] = field(default_factory=dict)
     samples: dict[str, list[float]] = field(default_factory=dict)  # raw values for `soak` (Testbed.sample)
+
+
+def to_wire(result: CaseResult) -> dict:
+    """`result` as plain types, to travel in a pytest report from an xdist worker to the controller."""
+    return {**result.__dict__, "outcome": result.outcome.value, "level": result.level.value, "rfc": list(result.rfc),
+            "properties": dict(result.properties), "samples": {k: list(v) for k, v in result.samples.items()}}
+
+
+def from_wire(data: dict) -> CaseResult:
+    return CaseResult(**{**data, "outcome": Outcome(data["outcome"]), "level": Level(data["level"]),
+                         "rfc": tuple(data["rfc"])})

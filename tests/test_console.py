@@ -45,8 +45,14 @@ class _Plugins:
 
 
 class _Config:
+    class option:
+        dist = "no"
+
     def __init__(self, terminal):
         self.pluginmanager = _Plugins(terminal)
+
+    def getoption(self, name):
+        return ["profile.toml"] if name == "--dut-profile" else None
 
 
 class _Session:
@@ -60,7 +66,7 @@ def _waiting_console(monkeypatch, tty: bool) -> _Terminal:
     monkeypatch.setattr(console_module, "LIVE_EVERY", 0.1)
     monkeypatch.setattr(progress, "SHOWN_FROM", 1.0)
     terminal = _Terminal(tty)
-    console = Console(_Config(terminal), False, lambda item: None)
+    console = Console(_Config(terminal), False)
     console.pytest_collection_finish(_Session())
     console._current = "C-REQUEST-FAILOVER"
     try:

@@ -395,6 +395,18 @@ def composed(client: Profile, relay: Profile) -> Profile:
     return replace(client, via=relay)
 
 
+def load_entry(entry: str, via: str | None = None) -> Profile:
+    """A profile named on the command line: a file, or `CLIENT+RELAY` (the client judged behind the relay); `via`
+    (--via-relay) puts a client behind that relay too. UsageError for a bad file or pairing."""
+    if "+" in entry and not Path(entry).exists():
+        client, _, relay = entry.partition("+")
+        if via:
+            raise UsageError(f"--profile {entry} names its relay already; leave out --via-relay")
+        return composed(load(client), load(relay))
+    profile = load(entry)
+    return composed(profile, load(via)) if via else profile
+
+
 def _check_command(path: Path, role: str, command: list) -> None:
     """Strings, and for a relay groups of strings that name per-interface or per-destination placeholders (and
     those placeholders only inside groups); a relay must be told its client-side interfaces and destinations."""

@@ -9,8 +9,11 @@ whose owner is gone, before the namespaces are removed (a veth end inside a remo
 with it, and a physical port would come back down and bare).
 """
 import errno
+import fcntl
 import json
 import os
+import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from pyroute2 import IPRoute, NetNS
 from pyroute2.netlink.exceptions import NetlinkError
 
 from ..errors import EnvironmentUnfit, UsageError
-from . import naming
+from . import naming, progress
 
 PORTS = Path("/run/d6c-ports")
 RT_PROTO_KERNEL, RT_TABLE_LOCAL = 2, 255
@@ -242,3 +245,34 @@ def sweep(include_live: bool = False) -> list[str]:
             give_back(record.name, record.vlan)
             given.append(f"port {record.name}" + (f" (VLAN {record.vlan})" if record.vlan is not None else ""))
     return given
+
+
+LOCKS = Path("/run/d6c-locks")
+
+
+@contextmanager
+def held(ports: list[tuple[str, int | None]]):
+    """One case at a time on a device on a port, across workers and runs: an exclusive flock per port (the whole
+    port, so the devices on VLANs of one trunk also take turns), waited for in port-name order (no deadlock),
+    released by the kernel if the holder dies."""
+    LOCKS.mkdir(mode=0o700, exist_ok=True)
+    files = []
+    try:
+        for name in sorted({name for name, _ in ports}):
+            lock = os.open(LOCKS / f"{name}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            files.append(lock)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                with progress.waiting(f"port {name}: another case uses its device", 3600):
+                    while True:
+                        try:
+                            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                            break
+                        except BlockingIOError:
+                            time.sleep(0.2)
+                            progress.tick()
+        yield
+    finally:
+        for lock in files:
+            os.close(lock)  # closing releases the flock

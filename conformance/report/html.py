@@ -47,11 +47,12 @@ class Run:
 
 
 def read_runs(dirs: list[str]) -> list[Run]:
-    """Every results file under `dirs`, each a column of its own (runs that differ in strictness or reference, or
+    """Every results file under `dirs` (folders, or results files themselves), each a column of its own (runs that differ in strictness or reference, or
     the same DUT run twice, are never merged); UsageError for a folder with none or a file the suite did not write."""
     runs = []
     for folder in dirs:
-        files = [path for path in sorted(Path(folder).rglob("results-*.json")) if not _soak_run(path)]
+        files = [Path(folder)] if Path(folder).is_file() else \
+            [path for path in sorted(Path(folder).rglob("results-*.json")) if not _soak_run(path)]
         if not files:
             raise UsageError(f"{folder}: no results-*.json files (give report folders written by `run`)")
         for path in files:

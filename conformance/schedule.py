@@ -1,0 +1,48 @@
+"""The order cases start in when they run side by side (`run -n N`): the longest first, so the run ends about when
+its longest case does, instead of a long case starting last.
+
+How long a case takes comes from the last run of its profile in the report folder (results-PROFILE.json), else
+from the published matrix's durations (the same case on the reference DUTs), else it counts as unknown (long).
+The controller reads them once and hands them to every worker (xdist requires all workers to collect the same
+order).
+
+xdist gives each worker two cases at the start (it runs one while the next waits) and then one at a time. So the
+first 2 x N places pair each of the N longest cases with one of the shortest, which waits behind it; the rest
+follow, longest first, to whichever worker is free.
+"""
+import json
+from pathlib import Path
+
+from .data import published_durations
+from .report import results_file
+
+UNKNOWN = 1e6  # seconds: a case never timed starts among the first
+
+
+def estimates(report_dir: Path, profiles) -> dict[str, float]:
+    """"SLUG CASE" -> seconds, for every case a results file in `report_dir` or the published matrix has timed."""
+    published = published_durations()
+    out = {}
+    for profile in profiles:
+        path = results_file.path(report_dir, profile)
+        try:
+            cases = json.loads(path.read_text())["cases"]
+        except (OSError, ValueError, KeyError, TypeError):
+            cases = []
+        for case, seconds in published.items():
+            out[f"{profile.slug} {case}"] = seconds
+        for case in cases:
+            if isinstance(case, dict) and isinstance(case.get("duration"), (int, float)):
+                out[f"{profile.slug} {case.get('case')}"] = float(case["duration"])
+    return out
+
+
+def order(items: list, key, known: dict[str, float], workers: int) -> list:
+    """`items` in the order to hand them to `workers` workers; `key(item)` is its "SLUG CASE"."""
+    ranked = sorted(items, key=lambda item: -known.get(key(item), UNKNOWN))
+    if workers < 2 or len(ranked) < 2 * workers:
+        return ranked
+    longest, rest = ranked[:workers], ranked[workers:]
+    shortest, rest = rest[-workers:][::-1], rest[:-workers]
+    paired = [item for pair in zip(longest, shortest) for item in pair]
+    return paired + rest
