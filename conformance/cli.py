@@ -171,6 +171,53 @@ def cmd_soak(args) -> int:
     return _exit_status(results, args.strict, 0) if results else 3
 
 
+def cmd_matrix(args) -> int:
+    """The reference profiles side by side, --runs times: write the published matrix, or --check it is current."""
+    import time
+    from . import data, matrix
+    from .report import results_file
+    if args.runs < 1 or args.workers < 1:
+        raise UsageError("--runs and -n need at least 1")
+    entries = matrix.reference_entries()
+    session_args = argparse.Namespace(profile=entries, case=[], exclude=[], model=[], rfc=[], level=None,
+                                      via_relay=None, strict=False, take_port=[], junit=None, debug=args.debug,
+                                      workers=args.workers, report_dir=args.report_dir)
+    chosen = _prepared(session_args)
+    runs, walls = [], []
+    for index in range(1, args.runs + 1):
+        folder = Path(args.report_dir) / (f"run-{index:02d}" if args.runs > 1 else "")
+        began = time.monotonic()
+        collector, status = _session(session_args, str(folder), None)
+        walls.append(time.monotonic() - began)
+        if collector.interrupted:
+            return 130
+        if collector.ended_with is not None:
+            return collector.ended_with
+        if not collector.results:
+            return _exit_status([], False, status) or 3
+        runs.append(matrix.read_run(folder, chosen))
+        print(f"matrix: run {index} of {args.runs} took {walls[-1]:.0f} s", flush=True)
+    fresh = matrix.combine(runs)
+    if args.check:
+        stale = matrix.differences(matrix.read_published(data.reference_matrix()), fresh)
+        for line in stale:
+            print(f"stale: {line}")
+        print(f"matrix: {data.reference_matrix()} is {'stale' if stale else 'current'}"
+              + (" (regenerate it and docs/matrix.md with `dhcpv6-conformance matrix`, and say why in the commit)"
+                 if stale else ""))
+        return 1 if stale else 0
+    meta = results_file.run_metadata(chosen[0], False)
+    run = {"started": meta["started"], "tool_version": meta["tool_version"], "host": meta["host"],
+           "reference": meta["reference"], "runs": args.runs, "workers": args.workers,
+           "wall_seconds": round(max(walls))}
+    data.reference_matrix().write_text(json.dumps(matrix.document(fresh, run), indent=1) + "\n")
+    docs = Path(args.docs)
+    docs.mkdir(parents=True, exist_ok=True)
+    (docs / "matrix.md").write_text(matrix.render_markdown(fresh, run) + "\n")
+    print(f"matrix: wrote {data.reference_matrix()} and {docs / 'matrix.md'}")
+    return 0
+
+
 def cmd_list(args) -> int:
     from .wire.timing import REFERENCES
     profile = profiles.load(args.profile) if args.profile else None
@@ -408,6 +455,17 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(soak_)
     soak_.add_argument("--runs", type=int, required=True, help="how many times to run each case (at least 2)")
     soak_.set_defaults(func=cmd_soak)
+    mat = sub.add_parser("matrix", help="every reference profile side by side: write the published matrix "
+                                        "(profiles/reference-matrix.json, docs/matrix.md), or --check it")
+    mat.add_argument("--runs", type=int, default=1, help="run it this many times: a cell lists every outcome seen")
+    mat.add_argument("-n", "--workers", type=int, default=16, metavar="N", help="cases side by side (default 16)")
+    mat.add_argument("--check", action="store_true",
+                     help="compare with the published matrix instead of writing it: exit 1 if it is stale")
+    mat.add_argument("--report-dir", default="reports/matrix")
+    mat.add_argument("--docs", default=str(Path(__file__).resolve().parents[1] / "docs"),
+                     help="where matrix.md goes (default: the checkout's docs/)")
+    mat.add_argument("--debug", action="store_true")
+    mat.set_defaults(func=cmd_matrix)
     lst = sub.add_parser("list", help="cases, IDs, RFC sections, levels")
     lst.add_argument("--format", choices=("text", "json"), default="text", help="json: for scripts")
     lst.add_argument("--profile")
