@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Measures what the lab costs per case: topology set-up and teardown (DUT host, two fake servers, capture), and the
-fake server's Solicit-to-Advertise latency from kernel capture timestamps.
+"""Measures what the lab costs per case: topology set-up and teardown (DUT host, fake servers, capture), and the
+fake servers' Solicit-to-Advertise latency from kernel capture timestamps (benchmarks/write_docs.py uses these
+functions for docs/benchmarks.md).
 
     .venv/bin/python benchmarks/lab_costs.py [--rounds 20] [--solicits 500]
 """
@@ -27,13 +28,16 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def setup_teardown(rounds: int):
+def setup_teardown(rounds: int, servers: int = 2):
+    """Seconds to build (DUT host, `servers` fake servers, capture, link-local ready) and to remove, per round."""
     setups, teardowns = [], []
+    count = servers
     for _ in range(rounds):
         start = time.perf_counter()
         lab = Lab().__enter__()
         dut = lab.add_host("dut")
-        servers = [FakeServer(f"s{i}", lab.add_host(f"s{i}"), ServerScript(pool=default_pool(i))) for i in (1, 2)]
+        servers = [FakeServer(f"s{i}", lab.add_host(f"s{i}"), ServerScript(pool=default_pool(i)))
+                   for i in range(1, count + 1)]
         capture = Capture(lab.switch, dut.port().bridge_port, Timeline())
         lab.wait_link_local(dut)
         ready = time.perf_counter()
@@ -46,12 +50,17 @@ def setup_teardown(rounds: int):
     return setups, teardowns
 
 
-def advertise_latency(solicits: int):
+def advertise_latency(solicits: int, servers: int = 1):
+    """Seconds from each Solicit to each server's Advertise, on the DUT's capture, with `servers` answering."""
     with Lab() as lab:
         dut = lab.add_host("dut")
         timeline = Timeline()
         capture = Capture(lab.switch, dut.port().bridge_port, timeline)
-        server = FakeServer("s1", lab.add_host("s1"), ServerScript(preference=10, pool=default_pool(1)))
+        answering = [FakeServer(f"s{i}", lab.add_host(f"s{i}"), ServerScript(preference=10, pool=default_pool(i)))
+                     for i in range(1, servers + 1)]
+        for server in answering:
+            lab.wait_link_local(server.host)
+        macs = [server.host.port().mac for server in answering]
         with netns.inside(dut.namespace):
             sock = L2Socket(iface=dut.port().iface, promisc=False)
         port = dut.port()
@@ -60,8 +69,11 @@ def advertise_latency(solicits: int):
                                                     codec.elapsed_time(0), codec.ia("na", 1, 0, 0, [])])
             sock.send(build_frame(port.mac, multicast_mac(c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS), port.link_local,
                                   c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS, c.CLIENT_PORT, c.SERVER_PORT, payload))
-            timeline.wait_for(lambda m, x=xid: m.msg_type == c.ADVERTISE and m.xid == x, timeout=1)
-        server.stop()
+            for mac in macs:  # each server's Advertise (most have come by the time the first is seen)
+                timeline.wait_for(lambda m, x=xid, s=mac: m.msg_type == c.ADVERTISE and m.xid == x
+                                  and m.src_mac == s, timeout=1)
+        for server in answering:
+            server.stop()
         capture.stop()
         sock.close()
     sent = {m.xid: m.time for m in timeline.messages(lambda m: m.msg_type == c.SOLICIT)}

@@ -187,8 +187,9 @@ def pytest_collection_modifyitems(config, items):
     keep = [i for i in items if _wanted(i, state)]
     config.hook.pytest_deselected(items=[i for i in items if i not in keep])
     workers = config.workerinput.get("workercount", 1) if is_worker(config) else 1
-    items[:] = schedule.order(keep, lambda i: f"{_run_of(i, state).profile.slug} {case_name(i)}",
-                              state["estimates"], workers) if workers > 1 else keep
+    known = state["estimates"]
+    items[:] = schedule.order(keep, lambda i: known.get(f"{_run_of(i, state).profile.slug} {case_name(i)}",
+                                                        schedule.UNKNOWN), workers) if workers > 1 else keep
 
 
 @pytest.fixture
@@ -405,6 +406,7 @@ def _result(item, info, run: Run, so_far) -> CaseResult:
         result.expected = "; ".join(f"{k}: {v}" for k, v in testbed.expected.items())
         result.evidence = str(testbed.evidence_dir)
         result.properties["capture_drops"] = str(sum(capture.lost for capture in testbed.captures))
+        result.properties.update({name: f"{seconds:.3f}" for name, seconds in testbed.phases().items()})
         result.samples = {name: list(values) for name, values in testbed.samples.items()}
     if so_far.get("stale_waiver"):
         result.properties["stale_waiver"] = (f"the profile waives this case ({so_far['stale_waiver']}) but it did "

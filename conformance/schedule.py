@@ -37,9 +37,10 @@ def estimates(report_dir: Path, profiles) -> dict[str, float]:
     return out
 
 
-def order(items: list, key, known: dict[str, float], workers: int) -> list:
-    """`items` in the order to hand them to `workers` workers; `key(item)` is its "SLUG CASE"."""
-    ranked = sorted(items, key=lambda item: -known.get(key(item), UNKNOWN))
+def order(items: list, seconds, workers: int) -> list:
+    """`items` in the order to hand them to `workers` workers; `seconds(item)` is how long it is expected to take
+    (UNKNOWN if never timed)."""
+    ranked = sorted(items, key=lambda item: -seconds(item))
     if workers < 2 or len(ranked) < 2 * workers:
         return ranked
     longest, rest = ranked[:workers], ranked[workers:]

@@ -95,6 +95,8 @@ class Testbed:
     record of measured values, and a teardown that runs however the case ends. Subclasses build the topology."""
 
     def __init__(self, profile: Profile, evidence_dir: Path):
+        self.created = time.time()  # with closing and closed: where a case's time goes (phases())
+        self.closing = self.closed = 0.0
         self.profile = profile
         self.tolerance = profile.timing.tolerance
         self.reference = profile.timing.reference  # the standard whose numbers are judged ([timing] rfc)
@@ -309,7 +311,17 @@ class Testbed:
         with interrupts.deferred():
             self._close()
 
+    def phases(self) -> dict[str, float]:
+        """Seconds of the harness's own work (the lab and capture before the DUT starts, and the teardown: DUT
+        stop, evidence, lab removal) and of the protocol (DUT start to the end of the case's last wait)."""
+        started = self.dut.started_at if self.dut is not None else None
+        if not (started and self.closed):
+            return {}
+        return {"harness_s": (started - self.created) + (self.closed - self.closing),
+                "protocol_s": self.closing - started}
+
     def _close(self) -> None:
+        self.closing = time.time()
         try:
             for what, step in self._teardown_steps():
                 try:
@@ -328,6 +340,7 @@ class Testbed:
         finally:
             self.lab.destroy()
             shutil.rmtree(getattr(self, "state_dir", "/nonexistent"), ignore_errors=True)
+            self.closed = time.time()
 
 
 class ClientTestbed(Testbed):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.schedule import order
+
 PROJECT = Path(__file__).resolve().parents[1]
 CONTROLS = PROJECT / "tests" / "controls"
 
@@ -17,8 +19,11 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "lab" in item.keywords:
                 item.add_marker(skip)
-    # Longest first: side by side (-n) the slowest runs start at once and the run ends on short tests.
-    items.sort(key=lambda item: -(item.get_closest_marker("cost").args[0] if item.get_closest_marker("cost") else 1))
+    # Longest first: side by side (-n) the slowest runs start at once and the run ends on short tests; each of the
+    # longest has a short one queued behind it (xdist hands every worker two tests at the start: schedule.py).
+    workers = config.workerinput.get("workercount", 1) if hasattr(config, "workerinput") else 1
+    items[:] = order(items, lambda item: item.get_closest_marker("cost").args[0] if item.get_closest_marker("cost")
+                     else 1, workers)
 
 
 def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
