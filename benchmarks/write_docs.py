@@ -12,7 +12,6 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,6 +58,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=10, help="lab set-ups per size")
     parser.add_argument("--solicits", type=int, default=300, help="Solicits per server count")
     parser.add_argument("--out", default=str(PROJECT / "docs" / "benchmarks.md"))
+    parser.add_argument("--report-dir", default=str(PROJECT / "reports" / "benchmarks"),
+                        help="where each matrix run's reports stay (nN/)")
     args = parser.parse_args()
     levels = [int(n) for n in args.workers.split(",")]
     lines = ["# Benchmarks", "", f"Written by `.venv/bin/python benchmarks/write_docs.py --workers {args.workers} "
@@ -82,13 +83,14 @@ def main() -> int:
 
     published = matrix.read_published(data.reference_matrix())
     walls, runs = {}, {}
-    with tempfile.TemporaryDirectory(prefix="d6c-bench-") as scratch:
-        for workers in levels:
-            folder = Path(scratch) / f"n{workers}"
-            walls[workers], runs[workers] = matrix_run(workers, folder)
-            if workers == levels[0]:
-                split = phases(folder)
-            print(f"matrix at -n {workers}: {walls[workers]:.0f} s", flush=True)
+    for workers in levels:  # kept: `matrix --add reports/benchmarks/nN` folds them into the published matrix
+        folder = Path(args.report_dir) / f"n{workers}"
+        walls[workers], runs[workers] = matrix_run(workers, folder)
+        (folder / "matrix-wall.json").write_text(json.dumps({"seconds": round(walls[workers], 1),
+                                                             "workers": workers}))
+        if workers == levels[0]:
+            split = phases(folder)
+        print(f"matrix at -n {workers}: {walls[workers]:.0f} s", flush=True)
     longest = max(max(w for w, _, _ in rows) for rows in split.values())
     lines += ["", "## The reference matrix", "",
               f"The {len(matrix.REFERENCE)} reference profiles in one `run` (every case for each; SKIPs are "

@@ -58,6 +58,9 @@ def _prepared(args):
     from .lab import netns
     from .report import evidence
     chosen = [profiles.load_entry(entry, args.via_relay) for entry in args.profile]  # bad: exit 2 first
+    # absolute paths, as every worker (in its own folder, or on another host at the same path) must find them
+    args.profile = [str(p.path) + (f"+{p.via.path}" if p.via else "") for p in chosen]
+    args.via_relay = None
     slugs = [profile.slug for profile in chosen]
     if len(set(slugs)) < len(slugs):
         raise UsageError(f"a profile is named twice: {' '.join(args.profile)}")
@@ -90,33 +93,27 @@ def _session(args, report_dir: str, junit: str | None) -> tuple[_Collector, int]
     """One pytest session over the selected cases; the collector holds its verdicts."""
     import pytest
     cases_dir = Path(caseinfo.__file__).parent / "cases"
-    argv = [str(cases_dir), "--report-dir", report_dir, "-p", "no:cacheprovider", "-q", "-rN",
-            "--rootdir", str(cases_dir),
+    # --pyargs, not a path, and every value joined to its option (--report-dir=r): xdist rewrites an argument that
+    # names an existing path for workers in another folder or on another host, and refuses one outside its roots
+    argv = ["--pyargs", "conformance.cases", f"--report-dir={report_dir}", "-p", "no:cacheprovider", "-q", "-rN",
+            f"--rootdir={cases_dir}",
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # a soak's later sessions re-import the plugin
-    for entry in args.profile:
-        argv += ["--dut-profile", entry]
+    argv += [f"--dut-profile={entry}" for entry in args.profile]
     if args.workers > 1:  # cases side by side, longest first (schedule.py); a device's cases take turns (its lock)
-        argv += ["-n", str(args.workers), "--dist", "load", "--maxschedchunk", "1"]
-    for pattern in args.case:
-        argv += ["--case", pattern]
-    for pattern in args.exclude:
-        argv += ["--exclude", pattern]
-    for model in args.model:
-        argv += ["--model", model]
-    for section in args.rfc:
-        argv += ["--rfc", section]
-    if args.level:
-        argv += ["--level", args.level]
-    if args.via_relay:
-        argv += ["--via-relay", args.via_relay]
-    if args.strict:
-        argv.append("--dhcpv6-strict")
-    for port in args.take_port:
-        argv += ["--take-port", port]
-    if junit:
-        argv += ["--dhcpv6-junit", junit]
-    if args.debug:
-        argv += ["--dhcpv6-debug", "-rfE"]
+        argv.append(f"--numprocesses={args.workers}")
+    argv += [f"--tx={spec}" for spec in args.tx]  # workers on lab hosts (hosts.py)
+    if args.workers > 1 or args.tx:
+        argv += ["--dist=load", "--maxschedchunk=1"]
+    argv += [f"--case={pattern}" for pattern in args.case]
+    argv += [f"--exclude={pattern}" for pattern in args.exclude]
+    argv += [f"--model={model}" for model in args.model]
+    argv += [f"--rfc={section}" for section in args.rfc]
+    argv += [f"--level={args.level}"] if args.level else []
+    argv += [f"--via-relay={args.via_relay}"] if args.via_relay else []
+    argv += ["--dhcpv6-strict"] if args.strict else []
+    argv += [f"--take-port={port}" for port in args.take_port]
+    argv += [f"--dhcpv6-junit={junit}"] if junit else []
+    argv += ["--dhcpv6-debug", "-rfE"] if args.debug else []
     collector = _Collector()
     status = pytest.main(argv, plugins=[collector])
     return collector, int(status)
@@ -176,12 +173,14 @@ def cmd_matrix(args) -> int:
     import time
     from . import data, matrix
     from .report import results_file
-    if args.runs < 1 or args.workers < 1:
-        raise UsageError("--runs and -n need at least 1")
+    if args.runs < 0 or args.workers < 1 or not (args.runs or args.add):
+        raise UsageError("--runs needs at least 1 (or 0 with --add), -n at least 1")
+    if args.check and args.add:
+        raise UsageError("--check judges a fresh run; --add folds earlier runs into a matrix being written")
     entries = matrix.reference_entries()
     session_args = argparse.Namespace(profile=entries, case=[], exclude=[], model=[], rfc=[], level=None,
                                       via_relay=None, strict=False, take_port=[], junit=None, debug=args.debug,
-                                      workers=args.workers, report_dir=args.report_dir)
+                                      workers=args.workers, tx=[], report_dir=args.report_dir)
     chosen = _prepared(session_args)
     runs, walls = [], []
     for index in range(1, args.runs + 1):
@@ -189,6 +188,8 @@ def cmd_matrix(args) -> int:
         began = time.monotonic()
         collector, status = _session(session_args, str(folder), None)
         walls.append(time.monotonic() - began)
+        (Path(folder) / "matrix-wall.json").write_text(json.dumps({"seconds": round(walls[-1], 1),
+                                                                    "workers": args.workers}))
         if collector.interrupted:
             return 130
         if collector.ended_with is not None:
@@ -197,6 +198,18 @@ def cmd_matrix(args) -> int:
             return _exit_status([], False, status) or 3
         runs.append(matrix.read_run(folder, chosen))
         print(f"matrix: run {index} of {args.runs} took {walls[-1]:.0f} s", flush=True)
+    for folder in args.add:  # earlier runs of the same profiles (a matrix run's run-NN, `run` with all of them)
+        try:
+            runs.append(matrix.read_run(Path(folder), chosen))
+        except (OSError, ValueError, KeyError) as exc:
+            raise UsageError(f"--add {folder}: not a run of every reference profile ({exc})") from None
+    made = [args.workers] * args.runs
+    for folder in args.add:  # the -n and wall time of earlier runs, where they recorded them
+        recorded = Path(folder, "matrix-wall.json")
+        known = json.loads(recorded.read_text()) if recorded.exists() else {"workers": "?", "seconds": None}
+        made.append(known["workers"])
+        if known["workers"] == args.workers and known["seconds"] is not None:
+            walls.append(float(known["seconds"]))
     fresh = matrix.combine(runs)
     if args.check:
         stale = matrix.differences(matrix.read_published(data.reference_matrix()), fresh)
@@ -208,8 +221,9 @@ def cmd_matrix(args) -> int:
         return 1 if stale else 0
     meta = results_file.run_metadata(chosen[0], False)
     run = {"started": meta["started"], "tool_version": meta["tool_version"], "host": meta["host"],
-           "reference": meta["reference"], "runs": args.runs, "workers": args.workers,
-           "wall_seconds": round(max(walls))}
+           "reference": meta["reference"], "runs": len(runs), "workers": args.workers,
+           "made_of": ", ".join(f"{n} at -n {w}" for w, n in Counter(made).items()),
+           "wall_seconds": round(max(walls)) if walls else None}
     data.reference_matrix().write_text(json.dumps(matrix.document(fresh, run), indent=1) + "\n")
     docs = Path(args.docs)
     docs.mkdir(parents=True, exist_ok=True)
@@ -423,6 +437,9 @@ def _run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("-n", "--workers", type=int, default=1, metavar="N",
                      help="cases side by side in N worker processes (pytest-xdist), each case in its own lab; "
                           "a device on a port runs its cases one after another")
+    run.add_argument("--tx", action="append", default=[], metavar="SPEC",
+                     help="a worker on a lab host (execnet): ssh=root@lab-a//python=PYTHON//id=lab-a; a profile's "
+                          "[dut] host picks its workers (repeatable)")
     run.add_argument("--case", action="append", default=[],
                      help="case ID or glob, or a name as reports print it: C-REBIND-OTHER[split] (repeatable)")
     run.add_argument("--exclude", action="append", default=[], help="leave these cases out (as --case; repeatable)")
@@ -459,6 +476,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         "(profiles/reference-matrix.json, docs/matrix.md), or --check it")
     mat.add_argument("--runs", type=int, default=1, help="run it this many times: a cell lists every outcome seen")
     mat.add_argument("-n", "--workers", type=int, default=16, metavar="N", help="cases side by side (default 16)")
+    mat.add_argument("--add", action="append", default=[], metavar="DIR",
+                     help="also fold in an earlier run of the reference profiles (a report folder); with --runs 0, "
+                          "only those (repeatable)")
     mat.add_argument("--check", action="store_true",
                      help="compare with the published matrix instead of writing it: exit 1 if it is stale")
     mat.add_argument("--report-dir", default="reports/matrix")

@@ -6,6 +6,7 @@ pytest's own per-test letters, tracebacks and failure sections are left out (the
 DUT's behaviour) unless --debug; pytest's closing line counts the suite's outcomes (`3 PASS, 2 WARN`), not
 pytest's.
 """
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -39,6 +40,10 @@ class Console:
         self._wait: tuple[str, float] | None = None
         self._began = self._drawn_at = 0.0
         self._current = ""
+        self._running: dict[str, tuple[str, float]] = {}  # side by side: nodeid -> (name, when it started)
+        self._said_at = time.time()
+        self._lock = threading.Lock()  # the heartbeat thread writes too
+        self._stop = threading.Event()
 
     # pytest hooks -------------------------------------------------------------------------------------------
     @property
@@ -58,8 +63,26 @@ class Console:
     def pytest_xdist_node_collection_finished(self, node, ids):
         self._total = self._total or len(ids)  # every worker collects the same cases
 
+    def pytest_sessionstart(self, session):
+        if self.parallel:  # the waits happen in the workers: say what still runs when all is quiet
+            threading.Thread(target=self._heartbeat, name="console-heartbeat", daemon=True).start()
+
+    def pytest_sessionfinish(self):
+        self._stop.set()  # before the summary is written
+
     def pytest_unconfigure(self):
+        self._stop.set()
         progress.show_on(None)
+
+    def _heartbeat(self) -> None:
+        """Side by side, after PLAIN_EVERY s without a line: which cases still run, and for how long."""
+        while not self._stop.wait(1.0):
+            now = time.time()
+            running = sorted(self._running.values(), key=lambda entry: entry[1])
+            if running and now - self._said_at >= PLAIN_EVERY:
+                shown = ", ".join(f"{name} ({now - began:.0f} s)" for name, began in running[:4])
+                more = f" and {len(running) - 4} more" if len(running) > 4 else ""
+                self.say(f"{self._stamp()}{'':6}still running: {shown}{more}")
 
     def pytest_runtest_logreport(self, report):
         """A line as a case starts (its lab is up) and as it ends; the plugin's reports carry what they say."""
@@ -67,10 +90,12 @@ class Console:
         if started is not None:
             self._cases.add(report.nodeid)
             self._current = started[0]
+            self._running[report.nodeid] = (started[0] + self._of(started[2]), time.time())
             self.say(f"{self._stamp()}[{len(self._cases)}/{self._total}] {started[0]}{self._of(started[2])}  "
                      f"{started[1]}")
         ended = getattr(report, "dhcpv6", None)
         if ended is not None:
+            self._running.pop(report.nodeid, None)
             result = ended["result"]
             reason = result["message"].strip().splitlines()[0] if result["outcome"] != "PASS" and result["message"] \
                 else ""
@@ -123,18 +148,20 @@ class Console:
         return "" if self.live else f"{_clock()} "
 
     def say(self, line: str) -> None:
+        self._said_at = time.time()
         self._write(lambda: self._reporter.write_line(line))
 
     def _write(self, draw) -> None:
         """Draw on the terminal even while a case runs (pytest captures its output then)."""
         if self._reporter is None:
             return
-        if self._capture is None:
-            draw()
-        else:
-            with self._capture.global_and_fixture_disabled():
+        with self._lock:
+            if self._capture is None:
                 draw()
-        self._reporter.flush()
+            else:
+                with self._capture.global_and_fixture_disabled():
+                    draw()
+            self._reporter.flush()
 
     def summary(self, title: str, results: list[CaseResult], files: list[tuple[str, Path]]) -> None:
         """The verdict table, the counts and where the reports are."""

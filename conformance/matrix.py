@@ -99,13 +99,15 @@ def render_markdown(columns: dict, run: dict) -> str:
     cases = sorted({case for column in columns.values() for case in column["cases"]})
     lines = ["# The reference matrix", "",
              "Every case of the suite on every reference profile, as the suite judged it. Regenerate it (as root, "
-             "after `./setup.sh`) with:", "", "    .venv/bin/dhcpv6-conformance matrix "
-             f"--runs {run['runs']} -n {run['workers']}", "",
+             "after `./setup.sh`) with:", "", "    .venv/bin/dhcpv6-conformance matrix --runs 5 -n 16", "",
+             "(`--add DIR` folds in earlier runs of all the reference profiles too, such as those benchmarks/"
+             "write_docs.py keeps under reports/benchmarks/).", "",
              "and check that this file is current (CI does, on every change) with `.venv/bin/dhcpv6-conformance "
              "matrix --check -n 16`.", "",
              f"Made {run['started']} with dhcpv6-conformance {run['tool_version']} on {run['host']}, "
-             f"{run['runs']} run(s) at -n {run['workers']}, reference {run['reference']}; the longest run took "
-             f"{run['wall_seconds']} s. A cell lists every outcome its runs saw: INTERMITTENT (FAIL, PASS) is a "
+             f"{run['runs']} runs ({run['made_of']}), reference {run['reference']}"
+             + (f"; the longest run at -n {run['workers']} took {run['wall_seconds']} s" if run["wall_seconds"] else "")
+             + ". A cell lists every outcome its runs saw: INTERMITTENT (FAIL, PASS) is a "
              "verdict that differed from run to run. SKIP: the case does not apply to the profile (its role or "
              "capabilities); `-` the case is not run for it.", "",
              "Profiles: " + "; ".join(f"`{slug}` {columns[slug]['dut']}" for slug in slugs), "",

@@ -4,12 +4,13 @@ Loaded through the pytest11 entry point, so the cases also run under plain pytes
 given: the project's own tests load it too.
 """
 import errno
+import socket
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from . import caseinfo, interrupts, schedule
+from . import caseinfo, hosts, interrupts, schedule
 from .console import Console
 from .dut import profile as profiles
 from .errors import EnvironmentUnfit, UsageError
@@ -105,6 +106,10 @@ def pytest_configure(config):
     state = {"runs": runs, "estimates": {}, "selected": selected, "excluded": excluded, "models": config.getoption("--model") or None,
              "sections": config.getoption("--rfc"), "level": config.getoption("--level"),
              "report_dir": report_dir, "strict": strict, "reserve": None, "console": None}
+    try:
+        _check_hosts(config, chosen)
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
     interrupts.install()  # plain pytest too: SIGTERM and SIGHUP tear the labs down like Ctrl-C
     if is_worker(config):
         state["estimates"] = config.workerinput.get("dhcpv6_estimates", {})
@@ -123,12 +128,54 @@ def pytest_configure(config):
     config.stash[_KEY] = state
 
 
+def _check_hosts(config, chosen) -> None:
+    """Every lab host a profile names has a worker (side by side), or is this machine (one case at a time)."""
+    if is_worker(config) or not any(profile.host for profile in chosen):
+        return
+    if getattr(config.option, "dist", "no") == "no":
+        for profile in chosen:
+            if profile.host and profile.host != socket.gethostname():
+                raise UsageError(f"{profile.path}: its device is on host {profile.host!r}, not this one "
+                                 f"({socket.gethostname()}): give a worker there with --tx (README: Several lab hosts)")
+        return
+    from xdist.workermanage import parse_tx_spec_config
+    hosts.require_served(chosen, hosts.worker_ids([str(spec) for spec in parse_tx_spec_config(config)]))
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node):
-    """xdist: every worker orders its cases by the controller's estimates, so all collect the same order."""
+    """xdist: every worker orders its cases by the controller's estimates, so all collect the same order, and
+    learns where the controller keeps the reports (a worker elsewhere sends the evidence back)."""
     state = _state(node.config)
     if state is not None:
         node.workerinput["dhcpv6_estimates"] = state["estimates"]
+        node.workerinput["dhcpv6_report_dir"] = str(state["report_dir"].resolve())
+        node.workerinput["dhcpv6_host"] = socket.gethostname()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Profiles that name their lab host: each case only to that host's workers (hosts.py)."""
+    state = _state(config)
+    if state is None or not any(run.profile.host for run in state["runs"].values()):
+        return None
+    runs = sorted(state["runs"].values(), key=lambda run: -len(run.profile.slug))
+
+    def host_of(nodeid: str) -> str | None:
+        if len(runs) == 1:
+            return runs[0].profile.host
+        return next((run.profile.host for run in runs if nodeid.endswith((f"-{run.profile.slug}]",
+                                                                           f"[{run.profile.slug}]"))), None)
+    return hosts.HostScheduling(config, log, host_of)
+
+
+def _ships_evidence(config, state) -> bool:
+    """A worker on another machine, or with another report folder, than the controller's."""
+    if not is_worker(config):
+        return False
+    given = config.workerinput
+    return (given.get("dhcpv6_host", socket.gethostname()) != socket.gethostname()
+            or given.get("dhcpv6_report_dir", str(state["report_dir"].resolve())) != str(state["report_dir"].resolve()))
 
 
 def _state(config) -> dict | None:
@@ -315,6 +362,8 @@ def pytest_runtest_makereport(item, call):
         result = _result(item, info, run, so_far)
         disk_full = _write_verdict(state, result, info, testbed)
         report.dhcpv6 = {"run": run.profile.slug, "result": to_wire(result), "disk_full": disk_full}
+        if testbed is not None and _ships_evidence(item.config, state):
+            report.dhcpv6["evidence_tar"] = hosts.pack(testbed.evidence_dir)
     return report
 
 
@@ -349,6 +398,8 @@ class _Recorder:
             return
         state = self.state
         run, result = state["runs"][carried["run"]], from_wire(carried["result"])
+        if "evidence_tar" in carried:  # from a worker elsewhere: beside this run's reports
+            _receive_evidence(state, run, result, carried["evidence_tar"])
         run.results.append(result)
         run.results.sort(key=lambda r: r.case_id)  # the same order whatever order side-by-side cases end in
         try:
@@ -368,6 +419,17 @@ class _Recorder:
                         f"{sum(len(r.results) for r in state['runs'].values())} case(s); their JUnit: "
                         f"{', '.join(str(r.junit) for r in state['runs'].values())}",
                         returncode=EnvironmentUnfit.exit_status)
+
+
+def _receive_evidence(state, run: Run, result: CaseResult, blob: bytes | None) -> None:
+    if blob is None:
+        result.properties["evidence_left"] = (f"larger than {hosts.SHIP_LIMIT // 1048576} MiB: left on worker "
+                                              f"{result.properties.get('worker')} in {result.evidence}")
+        result.evidence = ""
+        return
+    folder = evidence.case_dir(state["report_dir"], run.profile, result.case_id)
+    hosts.unpack(blob, folder)
+    result.evidence = str(folder)
 
 
 def _waive(so_far: dict, waiver: str | None) -> None:
@@ -408,6 +470,8 @@ def _result(item, info, run: Run, so_far) -> CaseResult:
         result.properties["capture_drops"] = str(sum(capture.lost for capture in testbed.captures))
         result.properties.update({name: f"{seconds:.3f}" for name, seconds in testbed.phases().items()})
         result.samples = {name: list(values) for name, values in testbed.samples.items()}
+    if is_worker(item.config):
+        result.properties["worker"] = item.config.workerinput["workerid"]
     if so_far.get("stale_waiver"):
         result.properties["stale_waiver"] = (f"the profile waives this case ({so_far['stale_waiver']}) but it did "
                                              "not fail: the waiver can go")

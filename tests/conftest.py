@@ -26,11 +26,13 @@ def pytest_collection_modifyitems(config, items):
                      else 1, workers)
 
 
-def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """The command line, run as a user runs it; `env` adds variables to the inherited environment. The result's
-    `pid` names the run (its namespaces are d6c-<pid>-...), so a test can tell them from other tests' runs."""
+def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The command line, run as a user runs it (in `cwd`); `env` adds variables to the inherited environment. The
+    result's `pid` names the run (its namespaces are d6c-<pid>-...), so a test can tell them from other tests'."""
     with subprocess.Popen([sys.executable, "-m", "conformance.cli", *args], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}) as process:
+                          stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+                          cwd=cwd) as process:
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -176,6 +176,7 @@ class Profile:
     via: "Profile | None" = None  # a relay DUT between this client DUT and the servers (one composed run)
     bench: Bench | None = None    # attach = "interface": the port, VLAN, reset and readiness of a device
     waivers: dict[str, str] = field(default_factory=dict)  # case name (ID, or ID[model]) -> why its FAIL is known
+    host: str | None = None       # the lab host the DUT is attached to (workers there run its cases: hosts.py)
 
     def waiver(self, name: str) -> str | None:
         """The reason a case's FAIL is waived: by its full name (C-REBIND-OTHER[split]) or its ID."""
@@ -211,7 +212,7 @@ _SCHEMA = {
     "dut": {"name": str, "role": str, "attach": str, "command": list, "templates": dict, "files": dict, "env": dict,
             "private_dirs": list,
             "stop_timeout": (int, float), "log_limit": int, "files_limit": int, "capture_limit": int,
-            "privileges": list, "interface": str, "vlan": int, "reset": list, "reset_timeout": (int, float),
+            "privileges": list, "host": str, "interface": str, "vlan": int, "reset": list, "reset_timeout": (int, float),
             "ready": (str, list), "ready_timeout": (int, float), "upstream": str, "upstream_vlan": int,
             "second_interface": str, "second_vlan": int, "destinations": list},
     "capabilities": {name: bool for name in CAPABILITIES},
@@ -296,7 +297,7 @@ def load(path: str | Path) -> Profile:
                       timing=Timing(float(value["timing.tolerance"]), value["timing.min_t2"], rfc),
                       bench=bench and replace(bench, reset_timeout=float(value["dut.reset_timeout"]),
                                               ready_timeout=float(value["dut.ready_timeout"])),
-                      waivers=_waivers(path, data.get("waivers", {})))
+                      waivers=_waivers(path, data.get("waivers", {})), host=dut.get("host"))
     if bench is None:
         _check_files(profile)
     if profile.role == "client" and not any(profile.capabilities[name] for name in CLIENT_SERVICES):
