@@ -91,7 +91,7 @@ def pytest_configure(config):
         pytest.exit(str(exc), returncode=EnvironmentUnfit.exit_status)
     report_dir = Path(config.getoption("--report-dir"))
     try:
-        for profile in chosen:
+        for profile in chosen if not is_worker(config) else ():  # a worker's sibling may hold the port already
             if profile.bench:
                 from .lab import bench_port
                 bench_port.check(profile.bench.ports, set(config.getoption("--take-port")))
@@ -103,8 +103,9 @@ def pytest_configure(config):
     strict = config.getoption("--dhcpv6-strict")
     runs = {p.slug: Run(p, Path(config.getoption("--dhcpv6-junit") or report_dir / f"junit-{p.slug}.xml"), strict)
             for p in chosen}
-    state = {"runs": runs, "estimates": {}, "selected": selected, "excluded": excluded, "models": config.getoption("--model") or None,
-             "sections": config.getoption("--rfc"), "level": config.getoption("--level"),
+    state = {"runs": runs, "estimates": {}, "selected": selected, "excluded": excluded,
+             "models": config.getoption("--model") or None, "sections": config.getoption("--rfc"),
+             "level": config.getoption("--level"),
              "report_dir": report_dir, "strict": strict, "reserve": None, "console": None}
     try:
         _check_hosts(config, chosen)
@@ -114,7 +115,8 @@ def pytest_configure(config):
     if is_worker(config):
         state["estimates"] = config.workerinput.get("dhcpv6_estimates", {})
     else:
-        state["estimates"] = schedule.estimates(report_dir, chosen)  # before this run rewrites the files  # the controller (or a session without xdist) owns the folder and the console
+        # the controller (or a session without xdist) owns the folder and the console
+        state["estimates"] = schedule.estimates(report_dir, chosen)  # before this run rewrites the files
         try:
             state["reserve"] = evidence.Reserve(report_dir, naming.owner_alive)
         except EnvironmentUnfit as exc:
