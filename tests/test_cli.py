@@ -64,6 +64,7 @@ def test_a_selection_takes_ids_globs_and_the_names_reports_print():
         caseinfo.select(["C-REBIND-OTHER[nope]"])
 
 
+@pytest.mark.cost(45)
 @pytest.mark.lab
 def test_the_names_a_junit_file_prints_select_those_cases_and_exclude_leaves_them_out(tmp_path):
     """The JUnit name of a case run under a model selects it again; --exclude takes the same names. A run into the

@@ -95,6 +95,7 @@ def test_a_long_wait_on_a_terminal_is_one_live_line(monkeypatch):
     assert terminal.rewrites[-1] == ""  # the live line is wiped when the wait ends
 
 
+@pytest.mark.cost(40)
 @LAB
 def test_a_run_names_each_case_as_it_starts_and_ends_with_reasons_and_no_traceback(tmp_path):
     """The control client that never Renews: C-RENEW-T1 FAILs, C-RENEW-MRD cannot be judged (ERROR), the PD case

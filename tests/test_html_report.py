@@ -65,6 +65,7 @@ def _soak_results(folder: Path) -> None:
          "cases": [case]}))
 
 
+@pytest.mark.cost(50)
 def test_the_report_shows_runs_verdicts_and_a_ladder_with_its_rfc_window(tmp_path):
     reports = tmp_path / "reports"
     run_cli("run", "--profile", str(PROJECT / "profiles" / "dhclient.toml"), "--case", "C-PREF-WAIT",

@@ -39,6 +39,7 @@ def _cli(installed, *args):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.cost(60)
 def test_the_installed_suite_lists_a_shipped_profile_by_name(installed):
     result = _cli(installed, "list", "--profile", "dhclient")
     assert result.returncode == 0, result.stderr

@@ -111,3 +111,28 @@ def test_require_served_names_the_profile_and_host():
         path, host = Path("lab.toml"), "lab-q"
     with pytest.raises(UsageError, match="lab.toml: its device is on host 'lab-q'"):
         hosts.require_served([Profile()], ["gw0", "lab-a"])
+
+
+def test_cases_on_one_device_take_turns_and_others_do_not_wait(monkeypatch, tmp_path):
+    """The per-port lock: a second holder of the same port waits until the first lets go; another port's does not."""
+    import threading
+    import time
+    from conformance.lab import bench_port
+    monkeypatch.setattr(bench_port, "LOCKS", tmp_path / "locks")
+    order = []
+
+    def hold(name, port, seconds):
+        with bench_port.held([(port, None)]):
+            order.append(f"{name} in")
+            time.sleep(seconds)
+            order.append(f"{name} out")
+
+    first = threading.Thread(target=hold, args=("a", "eth9", 0.6))
+    first.start()
+    time.sleep(0.2)
+    others = [threading.Thread(target=hold, args=("b", "eth9", 0)), threading.Thread(target=hold, args=("c", "eth8", 0))]
+    for thread in others:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join(timeout=10)
+    assert order.index("c in") < order.index("a out") < order.index("b in"), order
