@@ -78,7 +78,7 @@ class Console:
         """Side by side, after PLAIN_EVERY s without a line: which cases still run, and for how long."""
         while not self._stop.wait(1.0):
             now = time.time()
-            running = sorted(self._running.values(), key=lambda entry: entry[1])
+            running = sorted(list(self._running.values()), key=lambda entry: entry[1])  # a copy: cases go on
             if running and now - self._said_at >= PLAIN_EVERY:
                 shown = ", ".join(f"{name} ({now - began:.0f} s)" for name, began in running[:4])
                 more = f" and {len(running) - 4} more" if len(running) > 4 else ""
@@ -88,11 +88,11 @@ class Console:
         """A line as a case starts (its lab is up) and as it ends; the plugin's reports carry what they say."""
         started = getattr(report, "dhcpv6_case", None)
         if started is not None:
+            name, title, profile = started
             self._cases.add(report.nodeid)
-            self._current = started[0]
-            self._running[report.nodeid] = (started[0] + self._of(started[2]), time.time())
-            self.say(f"{self._stamp()}[{len(self._cases)}/{self._total}] {started[0]}{self._of(started[2])}  "
-                     f"{started[1]}")
+            self._current = name
+            self._running[report.nodeid] = (name + self._of(profile), time.time())
+            self.say(f"{self._stamp()}[{len(self._cases)}/{self._total}] {name}{self._of(profile)}  {title}")
         ended = getattr(report, "dhcpv6", None)
         if ended is not None:
             self._running.pop(report.nodeid, None)

@@ -62,15 +62,11 @@ def reference_matrix() -> Path:
     return root() / "profiles" / "reference-matrix.json"
 
 
-def published_durations() -> dict[str, float]:
-    """Case name -> the longest time it took on a reference profile in the published matrix ({} without one)."""
+def published_durations() -> dict[str, dict[str, float]]:
+    """Profile slug -> case name -> the seconds it took in the published matrix ({} without one)."""
     import json
     try:
         runs = json.loads(reference_matrix().read_text())["runs"]
+        return {run["profile"]: {case: float(cell["seconds"]) for case, cell in run["cases"].items()} for run in runs}
     except (OSError, ValueError, KeyError, TypeError, UsageError):
         return {}
-    out: dict[str, float] = {}
-    for run in runs:
-        for case, cell in run.get("cases", {}).items():
-            out[case] = max(out.get(case, 0.0), float(cell.get("seconds", 0.0)))
-    return out

@@ -236,9 +236,16 @@ def pytest_collection_modifyitems(config, items):
     keep = [i for i in items if _wanted(i, state)]
     config.hook.pytest_deselected(items=[i for i in items if i not in keep])
     workers = config.workerinput.get("workercount", 1) if is_worker(config) else 1
-    known = state["estimates"]
-    items[:] = schedule.order(keep, lambda i: known.get(f"{_run_of(i, state).profile.slug} {case_name(i)}",
-                                                        schedule.UNKNOWN), workers) if workers > 1 else keep
+    items[:] = schedule.order(keep, lambda i: _expected_seconds(i, state), workers) if workers > 1 else keep
+
+
+def _expected_seconds(item, state) -> float:
+    """How long the case should take for its profile: 0 for one it will SKIP (the `lab` fixture's reasons)."""
+    profile, info = _run_of(item, state).profile, _info(item)
+    if info.role != profile.role or info.missing(profile.capabilities) or (
+            profile.via and not item.get_closest_marker("behind_relay")):
+        return 0.0
+    return state["estimates"].get(f"{profile.slug} {case_name(item)}", schedule.UNKNOWN)
 
 
 @pytest.fixture

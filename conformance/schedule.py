@@ -2,7 +2,8 @@
 its longest case does, instead of a long case starting last.
 
 How long a case takes comes from the last run of its profile in the report folder (results-PROFILE.json), else
-from the published matrix's durations (the same case on the reference DUTs), else it counts as unknown (long).
+from the published matrix (the profile's own cell, or the longest the case took on a reference DUT), else it counts
+as unknown (long). A case the profile cannot run (its role or capabilities) is an instant SKIP.
 The controller reads them once and hands them to every worker (xdist requires all workers to collect the same
 order).
 
@@ -20,16 +21,20 @@ UNKNOWN = 1e6  # seconds: a case never timed starts among the first
 
 
 def estimates(report_dir: Path, profiles) -> dict[str, float]:
-    """"SLUG CASE" -> seconds, for every case a results file in `report_dir` or the published matrix has timed."""
+    """"SLUG CASE" -> seconds, from the profile's last results file in `report_dir`, else the published matrix's
+    cell for the profile, else the longest the case took on any reference profile."""
     published = published_durations()
+    longest: dict[str, float] = {}
+    for cells in published.values():
+        for case, seconds in cells.items():
+            longest[case] = max(longest.get(case, 0.0), seconds)
     out = {}
     for profile in profiles:
-        path = results_file.path(report_dir, profile)
         try:
-            cases = json.loads(path.read_text())["cases"]
+            cases = json.loads(results_file.path(report_dir, profile).read_text())["cases"]
         except (OSError, ValueError, KeyError, TypeError):
             cases = []
-        for case, seconds in published.items():
+        for case, seconds in {**longest, **published.get(profile.slug, {})}.items():
             out[f"{profile.slug} {case}"] = seconds
         for case in cases:
             if isinstance(case, dict) and isinstance(case.get("duration"), (int, float)):
