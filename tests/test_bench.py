@@ -175,17 +175,13 @@ class _Sniffer:
 
 
 def _client_cases(group: str) -> list[str]:
-    """The client cases of a group: the longest, the one with DAD, and the others in two halves (alternate cases,
-    so each half holds some long ones), each half a test of its own beside the others."""
     from conformance import caseinfo
     every = [cid for cid, info in caseinfo.load_all().items() if info.role == "client"]
-    others = [c for c in every if c not in LONGEST + WITH_DAD]
-    return {"longest": LONGEST, "dad": WITH_DAD, "others-1": others[0::2], "others-2": others[1::2]}[group]
+    return {"longest": LONGEST, "dad": WITH_DAD}.get(group) or [c for c in every if c not in LONGEST + WITH_DAD]
 
 
 @pytest.mark.parametrize("group, stand_in", [pytest.param("longest", False, marks=pytest.mark.cost(190)),
-                                             pytest.param("others-1", False, marks=pytest.mark.cost(80)),
-                                             pytest.param("others-2", False, marks=pytest.mark.cost(80)),
+                                             pytest.param("others", False, marks=pytest.mark.cost(150)),
                                              pytest.param("dad", True, marks=pytest.mark.cost(15))],
                          indirect=["stand_in"])
 def test_a_device_on_a_port_gets_the_verdicts_the_same_program_gets_as_a_process(tmp_path, stand_in, group):
