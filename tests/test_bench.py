@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CONTROLS, PROJECT, junit_outcomes, run_cli
+from conformance.lab import naming
 
 pytestmark = pytest.mark.lab
 
@@ -44,7 +45,9 @@ def stand_in(request, tmp_path):
     (indirect parameter True)."""
     dad = getattr(request, "param", False)
     n = next(_serial)
-    port, namespace = f"{STAND_IN}{os.getpid() % 100000}{n}", f"d6cbench-{os.getpid()}-{n}"
+    # the suite's own name scheme (d6c-PID-...): if this test process dies, the next run or `cleanup` sweeps it
+    port, namespace = f"{STAND_IN}{os.getpid() % 100000}{n}", f"{naming.PREFIX}-{os.getpid()}-bench{n}"
+    # the suite's own name scheme: a run (or `cleanup`) sweeps it once this test process is gone
     table = str(10000 + os.getpid() % 50000 * 10 + n)  # tables of its own: tests side by side never share one
     try:
         _ip("netns", "add", namespace)
@@ -106,7 +109,7 @@ def relay_stand_in(tmp_path):
     relay configured with All_DHCP_Servers): ISC dhcrelay in a namespace of its own with the plan's addresses,
     cabled to three ports of the host (client side, upstream, a second client side)."""
     n = next(_serial)
-    namespace = f"d6cbench-{os.getpid()}-{n}"
+    namespace = f"{naming.PREFIX}-{os.getpid()}-bench{n}"
     ports = {dev: f"{STAND_IN}{os.getpid() % 100000}{n}{dev[-1]}" for dev in PLAN}
     try:
         _ip("netns", "add", namespace)
