@@ -31,17 +31,16 @@ def percentile(values, fraction):
 def setup_teardown(rounds: int, servers: int = 2):
     """Seconds to build (DUT host, `servers` fake servers, capture, link-local ready) and to remove, per round."""
     setups, teardowns = [], []
-    count = servers
     for _ in range(rounds):
         start = time.perf_counter()
         lab = Lab().__enter__()
         dut = lab.add_host("dut")
-        servers = [FakeServer(f"s{i}", lab.add_host(f"s{i}"), ServerScript(pool=default_pool(i)))
-                   for i in range(1, count + 1)]
+        fakes = [FakeServer(f"s{i}", lab.add_host(f"s{i}"), ServerScript(pool=default_pool(i)))
+                 for i in range(1, servers + 1)]
         capture = Capture(lab.switch, dut.port().bridge_port, Timeline())
         lab.wait_link_local(dut)
         ready = time.perf_counter()
-        for server in servers:
+        for server in fakes:
             server.stop()
         capture.stop()
         lab.destroy()

@@ -47,7 +47,6 @@ def stand_in(request, tmp_path):
     n = next(_serial)
     # the suite's own name scheme (d6c-PID-...): if this test process dies, the next run or `cleanup` sweeps it
     port, namespace = f"{STAND_IN}{os.getpid() % 100000}{n}", f"{naming.PREFIX}-{os.getpid()}-bench{n}"
-    # the suite's own name scheme: a run (or `cleanup`) sweeps it once this test process is gone
     table = str(10000 + os.getpid() % 50000 * 10 + n)  # tables of its own: tests side by side never share one
     try:
         _ip("netns", "add", namespace)
