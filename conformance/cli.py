@@ -14,6 +14,7 @@ from . import caseinfo, interrupts
 from .dut import profile as profiles
 from .errors import EnvironmentUnfit, UsageError
 from .servers import models
+from .report import readiness
 from .results import Outcome
 
 REFERENCE_PROGRAMS = ("dhclient", "dhcpcd", "dhcp6c", "dhcrelay", "dnsmasq", "/lib/systemd/systemd-networkd")
@@ -239,7 +240,8 @@ def cmd_list(args) -> int:
     cases = []
     for info in caseinfo.load_all().values():
         case = {"case": info.case_id, "level": info.level.value, "role": info.role, "rfc": list(info.rfc),
-                "title": info.title, "requires": list(info.requires)}
+                "title": info.title, "requires": list(info.requires),
+                "rfc6853_readiness": list(readiness.deployments_of(info.case_id))}
         if profile is not None:
             missing = info.missing(profile.capabilities)
             case["applies"] = info.role == profile.role and not missing
@@ -252,11 +254,14 @@ def cmd_list(args) -> int:
     print("references: " + ", ".join(f"{r.name}{' (judged)' if key == chosen else ''}"
                                       for key, r in REFERENCES.items())
           + "; a profile's [timing] rfc selects one (README: Which RFC)")
+    width = max(len(case["case"]) for case in cases)
     for case in cases:
         applies = "" if "applies" not in case else "  applies" if case["applies"] else \
             f"  skipped: {case['skipped_because']}"
-        print(f"{case['case']:18} {case['level']:6} {case['role']:6} {'; '.join(case['rfc'])}")
-        print(f"{'':18} {case['title']}{applies}")
+        print(f"{case['case']:{width}} {case['level']:6} {case['role']:6} {'; '.join(case['rfc'])}")
+        print(f"{'':{width}} {case['title']}{applies}")
+        if case["rfc6853_readiness"]:
+            print(f"{'':{width}} RFC 6853 readiness: counts for {', '.join(case['rfc6853_readiness'])}")
     return 0
 
 

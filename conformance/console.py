@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from .lab import progress
+from .report import readiness
 from .results import CaseResult, Outcome
 
 PLAIN_FROM = 10.0    # seconds: a wait this long gets a line in a CI log
@@ -183,5 +184,8 @@ class Console:
         counts = Counter(result.outcome.value for result in results)
         reporter.write_line(f"{len(results)} cases: " + ", ".join(f"{counts[o.value]} {o.value}" for o in Outcome
                                                                    if counts[o.value]))
+        reporter.write_line("RFC 6853 readiness (does the device keep service in each deployment model):")
+        for row in readiness.table(readiness.cells_of_results(results)):
+            reporter.write_line(f"  {readiness.line(row)}")
         for label, path in files:
             reporter.write_line(f"{label + ':':10}{path}")

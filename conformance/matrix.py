@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import data
-from .report import results_file
+from .report import readiness, results_file
 
 FORMAT = "dhcpv6-conformance-matrix/1"
 REFERENCE = ("dhclient", "dhclient-pd", "dhclient-stateless", "dhcpcd", "dhcpcd-pd", "dhcpcd-stateless",
@@ -38,10 +38,16 @@ def read_run(report_dir: Path, profiles) -> dict:
         out[profile.slug] = {"dut": document["run"]["dut"], "cases": {
             case["case"]: {"outcomes": [case["outcome"]], "seconds": case["duration"], "level": case["level"],
                            "message": case["message"], "measured": case["measured"],
-                           "expected": case["expected"]} for case in document["cases"]}}
+                           "expected": case["expected"],
+                           **_gaps(case.get("samples", {}).get("service_gap"))} for case in document["cases"]}}
     if not out:
         raise FileNotFoundError(f"no results file of a reference profile in {report_dir}")
     return out
+
+
+def _gaps(values) -> dict:
+    """A failover case's service gaps (seconds), kept for the readiness table; nothing for other cases."""
+    return {"service_gap": [round(v, 3) for v in values]} if values else {}
 
 
 def combine(runs: list[dict]) -> dict:
@@ -57,9 +63,12 @@ def combine(runs: list[dict]) -> dict:
                     into["cases"][case] = dict(cell)
                     continue
                 outcomes = sorted(set(known["outcomes"]) | set(cell["outcomes"]))
+                gaps = known.get("service_gap", []) + cell.get("service_gap", [])
                 if not set(known["outcomes"]) & set(FINDINGS) and set(cell["outcomes"]) & set(FINDINGS):
                     known.update(cell)
                 known["outcomes"], known["seconds"] = outcomes, max(known["seconds"], cell["seconds"])
+                if gaps:
+                    known["service_gap"] = gaps
     return combined
 
 
@@ -126,6 +135,7 @@ def render_markdown(columns: dict, run: dict) -> str:
     counts = {slug: Counter(shown(c).split(" ")[0] for c in columns[slug]["cases"].values()) for slug in slugs}
     lines += ["", "Counts per profile: " + "; ".join(
         f"`{slug}` " + ", ".join(f"{n} {o}" for o, n in sorted(counts[slug].items())) for slug in slugs), ""]
+    lines += _readiness_section(columns)
     lines += ["## Findings", "",
               "Each FAIL, WARN, ERROR and INTERMITTENT cell, with what the suite measured on the capture "
               "(times from kernel capture timestamps; the case's evidence has the pcap and timeline).", ""]
@@ -142,6 +152,23 @@ def render_markdown(columns: dict, run: dict) -> str:
                 lines += ["", f"Expected: {cell['expected']}"]
             lines.append("")
     return "\n".join(lines)
+
+
+def _readiness_section(columns: dict) -> list[str]:
+    """RFC 6853 readiness per profile: a row per model for a client, one for a relay (report.readiness)."""
+    lines = ["## RFC 6853 readiness", "",
+             "Whether each reference DUT keeps service in each deployment model of RFC 6853 section 6 (a relay: "
+             "forwarding to every server, also while one is down), the cases that stop it, and the longest time "
+             "it was without a usable lease in the failover cases, over all runs (from the preferred server's "
+             "Reply being zeroed by the Rebind's, or from the valid lifetime's end, to the new lease answering "
+             "a Neighbor Solicitation; a delegated prefix: to its Reply). Which cases count, and why: "
+             "conformance/report/readiness.py.", "",
+             "| profile | deployment | verdict | because of | without a lease |", "|---|---|---|---|---|"]
+    for slug, column in columns.items():
+        for row in readiness.table(column["cases"]):
+            lines.append(f"| `{slug}` | {row.deployment} | {row.verdict} | {', '.join(row.because) or '-'} | "
+                         f"{row.gap or '-'} |")
+    return lines + [""]
 
 
 def _short(cell: dict | None) -> str:

@@ -8,6 +8,8 @@ import ipaddress
 import time
 
 import pytest
+from scapy.layers.inet6 import ICMPv6DestUnreach, IPv6
+from scapy.layers.l2 import Ether
 
 from .dut.device import DeviceDut
 from .dut.process import ProcessDut
@@ -41,6 +43,11 @@ def same_message(relayed: bytes, sent: bytes) -> bool:
     layers (a relay that alters a message still relayed it), or the same bytes for something too short to have one."""
     core, mine = innermost(relayed), innermost(sent)
     return core[:4] == mine[:4] if len(mine) >= 4 else core == mine
+
+
+def _unreachable_from(frame: bytes, source: str) -> bool:
+    packet = Ether(frame)
+    return ICMPv6DestUnreach in packet and packet[IPv6].src == source
 
 
 def upstream_server(testbed: Testbed, address: str, **script) -> FakeServer:
@@ -170,6 +177,17 @@ class RelayTestbed(Testbed):
     def plug(self, server: FakeServer) -> None:
         self.lab.set_port_up(server.host, UPSTREAM, True)
 
+    def unroute(self, server: FakeServer, unreachable: bool = True) -> bool:
+        """Make the relay's own routing lose the server (an unreachable rule in its namespace), so its sends there
+        fail at once, or give the route back; noted in the timeline. False, and nothing done, for a device on the
+        bench: the suite does not touch its routing."""
+        if self.profile.bench is not None:
+            return False
+        self.lab.set_unreachable(self.dut_host, server.address, unreachable)
+        self.timeline.note(time.time(), "lab", f"ROUTE to {server.address} in the relay "
+                                               f"{'UNREACHABLE: its sends there fail' if unreachable else 'back'}")
+        return True
+
     def start_dut(self, destinations: list[str] | None = None) -> None:
         """Start the relay, told to forward to `destinations` (the servers' addresses, in order, by default), and
         wait until it relays a client's Solicit: a relay says nothing before it has something to relay. A device
@@ -244,6 +262,13 @@ class RelayTestbed(Testbed):
         return sorted(self.timeline.messages(
             lambda m: self.from_dut(m, UPSTREAM) and (to is None or m.dst == to) and sent.time <= m.time <= deadline
             and same_message(m.payload, sent.payload)), key=lambda m: m.time)
+
+    def unreachable_notices(self, source: str, after: float) -> list[float]:
+        """Capture times of the ICMPv6 Destination Unreachable messages (RFC 4443 section 3.1) `source` sent the
+        relay on the upstream link since `after`; HarnessError if the capture lost frames meanwhile."""
+        self.require_complete(after, time.time(), f"the ICMPv6 errors {source} sent the relay")
+        return [f.time for capture in self.captures if capture.link == UPSTREAM for f in capture.frames
+                if f.time > after and _unreachable_from(f.data, source)]
 
     def relay_forwards(self, sent: Message, to: str | None = None) -> list[Message]:
         return [m for m in self.forwards(sent, to) if m.msg_type == c.RELAY_FORW]

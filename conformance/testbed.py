@@ -89,6 +89,11 @@ class Binding:
     def leases(self) -> list[str]:
         return [lease.address for ia in self.reply.ias for lease in ia.leases if lease.valid > 0]
 
+    @property
+    def addresses(self) -> list[str]:
+        """The leases a client configures on its link (a delegated prefix answers no Neighbor Solicitation)."""
+        return [lease for lease in self.leases if "/" not in lease]
+
 
 class Testbed:
     """The parts every kind of case shares: the lab, its captures and timeline, fake servers, the DUT process, the
@@ -525,13 +530,20 @@ class ClientTestbed(Testbed):
         return self.dut_port.mac in probe.answered_by(self.servers[0].host, address)
 
     def answers_by(self, address: str, deadline: float) -> bool:
-        """Whether the DUT answers Neighbor Solicitations for `address` before capture-clock time `deadline`
-        (asked again every 0.2 s: a tentative address, under Duplicate Address Detection, is silent)."""
-        while not self.uses(address):
-            if time.time() > deadline:
-                return False
+        """Whether the DUT answers Neighbor Solicitations for `address` before capture-clock time `deadline`."""
+        return self.usable_at(address, deadline) is not None
+
+    def usable_at(self, address: str, deadline: float) -> float | None:
+        """Capture-clock time of the first Neighbor Solicitation for `address` the DUT answered, asked every 0.2 s
+        until `deadline` (a tentative address, under Duplicate Address Detection, is silent): the address became
+        usable within the 0.2 s before it. None if the DUT never answered."""
+        while True:
+            asked = time.time()
+            if self.uses(address):
+                return asked
+            if asked > deadline:
+                return None
             time.sleep(0.2)
-        return True
 
     def require_in_use(self, address: str, since: float, within: float) -> None:
         """The DUT answers Neighbor Solicitations for `address` within `within` seconds of `since`, or the case's

@@ -9,12 +9,12 @@ from conftest import CONTROLS, junit_outcomes, run_cli
 
 pytestmark = pytest.mark.lab
 
-CASES = ["R-FWD-ALL", "R-FWD-FORMAT", "R-FWD-OUTAGE", "R-FWD-UNKNOWN", "R-FWD-MCAST", "R-REPLY-DELIVER",
+CASES = ["R-FWD-ALL", "R-FWD-FORMAT", "R-FWD-OUTAGE", "R-FWD-UNREACH", "R-FWD-UNKNOWN", "R-FWD-MCAST", "R-REPLY-DELIVER",
          "R-IFACE-ID", "R-CHAIN", "R-HOP-LIMIT", "R-NO-SERVER-MSG", "R-MALFORMED"]
 
 # defect -> the cases it must fail (each one also fails others; these are the ones it exists for)
 EXPECTED_FAILURES = {
-    "first-only": ["R-FWD-ALL", "R-FWD-OUTAGE"],
+    "first-only": ["R-FWD-ALL", "R-FWD-OUTAGE", "R-FWD-UNREACH"],
     "alter-inner": ["R-FWD-FORMAT", "R-CHAIN"],
     "alter-reply": ["R-REPLY-DELIVER"],
     "wrong-peer": ["R-FWD-FORMAT"],
@@ -30,8 +30,10 @@ EXPECTED_FAILURES = {
     "crash-on-hop-32": ["R-HOP-LIMIT"],
     "hop-limit-32": ["R-HOP-LIMIT"],
     "chain-link-address": ["R-CHAIN"],
+    "stop-on-error": ["R-FWD-UNREACH"],
+    "forget-failed": ["R-FWD-UNREACH"],
 }
-FORWARD_TO_ALL = ["R-FWD-ALL", "R-FWD-OUTAGE"]  # the cases whose requirement is relaying to every destination
+FORWARD_TO_ALL = ["R-FWD-ALL", "R-FWD-OUTAGE", "R-FWD-UNREACH"]  # the cases whose requirement is relaying to every destination
 
 
 def relay_profile(folder, defect: str, rfc: str = "9915"):

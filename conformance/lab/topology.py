@@ -140,6 +140,14 @@ class Lab:
             index = ipr.link_lookup(ifname=host.port(link).bridge_port)[0]
             ipr.link("set", index=index, state="up" if up else "down")
 
+    def set_unreachable(self, host: Host, address: str, unreachable: bool) -> None:
+        """A policy rule in the host's namespace that makes `address` unreachable (or its removal): the host's sends
+        there fail at once (ENETUNREACH), as when its routing loses the destination. A rule rather than an
+        unreachable route, which a send naming its outgoing interface (IPV6_PKTINFO) bypasses."""
+        with NetNS(host.namespace, flags=0) as ipr:
+            ipr.rule("add" if unreachable else "del", family=10, dst=address, dst_len=128,
+                     action="FR_ACT_UNREACHABLE", priority=100)
+
     def _attach(self, host: Host, link: str) -> Port:
         bridge = self.add_link(link)
         self._mac_serial += 1

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from .evidence import slug
+from . import readiness
 from .ladder_svg import histogram, ladder
 
 COLOURS = {"PASS": "#c8e6c9", "FAIL": "#ffcdd2", "WARN": "#fff3c4", "SKIP": "#e0e0e0", "ERROR": "#d1c4e9",
@@ -114,11 +115,31 @@ def render_index(runs: list[Run]) -> str:
         title = next(run.cases[cid]["title"] for run in runs if cid in run.cases)
         rows.append(f"<tr><th>{_e(cid)}<div class=d>{_e(title)}</div></th>{''.join(cells)}</tr>")
     legend = "".join(f"<tr>{_cell(o, o)}<td>{_e(m)}</td></tr>" for o, m in MEANINGS.items())
+    ready = [readiness.table(readiness.cells_of(list(run.cases.values()))) for run in runs]
+    deployments = list(dict.fromkeys(row.deployment for rows in ready for row in rows))
+    ready_rows = "".join(f"<tr><th>{_e(d)}</th>" + "".join(_readiness_cell(rows, d) for rows in ready) + "</tr>"
+                         for d in deployments)
     return _page("DHCPv6 conformance report",
                  "<h1>DHCPv6 conformance report</h1><h2>Runs</h2>"
                  f"<table><tr><th></th>{heads}</tr>{meta}{counts}</table>"
+                 "<h2>RFC 6853 readiness</h2><p class=d>Does the device keep service in each deployment model "
+                 "(a relay: forwarding to every server, also while one is down); the cases that stop it; the longest "
+                 "time without a usable lease in the failover cases.</p>"
+                 f"<table><tr><th>deployment</th>{heads}</tr>{ready_rows}</table>"
                  f"<h2>Verdicts</h2><table><tr><th>case</th>{heads}</tr>{''.join(rows)}</table>"
                  f"<h2>Legend</h2><table>{legend}</table>")
+
+
+READINESS_COLOURS = {"keeps service": "PASS", "keeps service (warnings)": "WARN", "loses service": "FAIL",
+                     "not judged": "ERROR", "n/a": "SKIP"}
+
+
+def _readiness_cell(rows, deployment: str) -> str:
+    row = next((r for r in rows if r.deployment == deployment), None)
+    if row is None:
+        return "<td></td>"
+    detail = ", ".join(row.because) + ("<br>" if row.because and row.gap else "") + _e(row.gap)
+    return _cell(READINESS_COLOURS[row.verdict], f"{_e(row.verdict)}<div class=d>{detail}</div>")
 
 
 def render_case(run: Run, case: dict, page_dir: Path, soak_bands: dict) -> str:

@@ -25,6 +25,8 @@ from ..wire.frame import Message, build_frame, decode_frame
 from .logic import ANOTHER_SERVERS, ServerLogic
 from .script import ServerScript
 
+COPY_GAP = 0.005  # seconds between the copies of an Advertise a script sends more than once
+
 
 @dataclass(frozen=True)
 class Discard:
@@ -55,12 +57,21 @@ class FakeServer(Component):
         self._timers: list[threading.Timer] = []
         self.address: str | None = None  # global address, once it serves relays
         self._l2 = PacketSocket(host.namespace, self.port.iface)
-        with netns.inside(host.namespace):
-            # Bound so unicast to 547 meets a socket rather than an ICMPv6 port-unreachable; read through _l2.
-            self._udp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-            self._udp.bind(("::", c.SERVER_PORT))
-        self._udp.setblocking(False)
+        self._groups: list[bytes] = []  # multicast groups the UDP socket joined (again when it reopens)
+        self._refusing = False  # set by refuse(): the loop closes the UDP socket, so the host answers ICMPv6
+        self._refusal_applied = threading.Event()
+        self._udp = self._open_udp()
         self._start(self._loop)
+
+    def _open_udp(self) -> socket.socket:
+        """Bound so unicast to 547 meets a socket rather than an ICMPv6 port-unreachable; read through _l2."""
+        with netns.inside(self.host.namespace):
+            udp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            udp.bind(("::", c.SERVER_PORT))
+        udp.setblocking(False)
+        for group in self._groups:
+            udp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, group)
+        return udp
 
     @property
     def described(self) -> str:
@@ -73,6 +84,12 @@ class FakeServer(Component):
         an event, such as the moment the DUT got bound."""
         self._silences.append((time.time() if start is None else start, end))
 
+    def forget(self) -> None:
+        """Lose every binding from now on, as a server restarted without its lease database does; noted in the
+        timeline."""
+        self.logic.forget()
+        self.timeline.note(time.time(), self.name, "FORGOT its bindings (as after a restart without lease state)")
+
     def serve_relays(self, address: str) -> None:
         """Answer Relay-forwards sent to `address` (a global address the lab put on this server's port) or to
         All_DHCP_Servers, which it joins, with Relay-replies from `address` (RFC 9915 18.3.10)."""
@@ -80,15 +97,36 @@ class FakeServer(Component):
             index = socket.if_nametoindex(self.port.iface)
         group = socket.inet_pton(socket.AF_INET6, c.ALL_DHCP_SERVERS) + struct.pack("@I", index)
         self._udp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, group)
+        self._groups.append(group)
         self.address = address
 
+    def refuse(self, refusing: bool = True) -> None:
+        """Stop (or go back to) serving as a host whose DHCP server process is gone: silent, and with nothing bound
+        to port 547 its kernel answers each message with ICMPv6 Destination Unreachable (port unreachable). Returns
+        once the server's thread has closed (or reopened) the socket."""
+        self._refusal_applied.clear()
+        self._refusing = refusing
+        self.timeline.note(time.time(), self.name, "REFUSING: nothing listens on port 547 (ICMPv6 port "
+                                                   "unreachable)" if refusing else "LISTENING on port 547 again")
+        if not self._refusal_applied.wait(2.0):
+            raise RuntimeError(f"{self.name}: its thread did not {'close' if refusing else 'reopen'} its socket")
+
+    def _apply_refusal(self) -> None:
+        if self._refusing and self._udp is not None:
+            self._udp.close()
+            self._udp = None
+        elif not self._refusing and self._udp is None:
+            self._udp = self._open_udp()
+        self._refusal_applied.set()
+
     def silent(self, now: float) -> bool:
-        return any(start <= now and (end is None or now < end) for start, end in self._silences)
+        return self._refusing or any(start <= now and (end is None or now < end) for start, end in self._silences)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            ready, _, _ = select.select([self._l2, self._udp], [], [], 0.05)
-            if self._udp in ready:
+            self._apply_refusal()
+            ready, _, _ = select.select([self._l2] + ([self._udp] if self._udp else []), [], [], 0.05)
+            if self._udp is not None and self._udp in ready:
                 self._drain_udp()
             while self._l2 in ready and (got := self._l2.recv()) is not None:
                 frame, when, outgoing = got
@@ -131,7 +169,9 @@ class FakeServer(Component):
             return
         reply = build_frame(self.port.mac, message.src_mac, self.port.link_local, message.src,
                             c.SERVER_PORT, message.sport, payload)
-        self._dispatch(reply, self.script.advertise_delay if message.msg_type == c.SOLICIT else 0.0, when)
+        solicit = message.msg_type == c.SOLICIT
+        for copy in range(self.script.advertise_copies if solicit else 1):
+            self._dispatch(reply, (self.script.advertise_delay if solicit else 0.0) + copy * COPY_GAP, when)
 
     def _answer_relay(self, message) -> None:
         """The Relay-reply goes to the relay's source address, port 547 (RFC 9915 7.2, 18.3.10)."""
@@ -141,7 +181,8 @@ class FakeServer(Component):
         reply = build_frame(self.port.mac, message.src_mac, self.address, message.src, c.SERVER_PORT,
                             c.SERVER_PORT, payload)
         solicit = innermost(message.dhcp.raw)[:1] == bytes([c.SOLICIT])
-        self._dispatch(reply, self.script.advertise_delay if solicit else 0.0, message.time)
+        for copy in range(self.script.advertise_copies if solicit else 1):
+            self._dispatch(reply, (self.script.advertise_delay if solicit else 0.0) + copy * COPY_GAP, message.time)
 
     def _dispatch(self, reply: bytes, delay: float, received: float) -> None:
         """Send now, or `delay` seconds after the kernel received the message: however far behind a flood left
@@ -169,4 +210,5 @@ class FakeServer(Component):
             timer.cancel()
         self._join()
         self._l2.close()
-        self._udp.close()
+        if self._udp is not None:
+            self._udp.close()

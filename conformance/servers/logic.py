@@ -27,6 +27,11 @@ class ServerLogic:
         self.bindings: dict[tuple[bytes, str, int], tuple[Lease, ...]] = {}
         self.declined: set[str] = set()
 
+    def forget(self) -> None:
+        """Lose every binding, as a server restarted without its lease database does. A new dict, not clear(): the
+        server's thread may be reading the old one."""
+        self.bindings = {}
+
     # validation -----------------------------------------------------------------------------------------------
     def discard_reason(self, msg: Dhcp6) -> str | None:
         """The RFC 9915 section 16 rule that makes this server discard `msg`, or None if it is valid for it."""
@@ -67,6 +72,8 @@ class ServerLogic:
             head.append(codec.client_id(msg.client_id))
         if msg_type == c.ADVERTISE and self.script.preference is not None:
             head.append(codec.preference(self.script.preference))
+        if msg_type in (c.ADVERTISE, c.REPLY) and self.script.sol_max_rt is not None:
+            head.append(codec.option(c.OPT_SOL_MAX_RT, self.script.sol_max_rt.to_bytes(4, "big")))
         return codec.encode(msg_type, msg.xid, head + options)
 
     def answer_relayed(self, forward: Dhcp6) -> bytes | None:
@@ -136,6 +143,9 @@ class ServerLogic:
         for ia in self._stateful_ias(msg):
             key, pool = (msg.client_id, ia.kind, ia.iaid), self._pool(ia.kind)
             if key not in self.bindings and ia.leases and pool and all(l.address in pool for l in ia.leases):
+                if not self.script.rebind_creates:
+                    out.append(IA(ia.kind, ia.iaid, status=c.STATUS_NO_BINDING))
+                    continue
                 self.bindings[key] = ia.leases
             if key in self.bindings:
                 out.append(self._offer(msg.client_id, ia))

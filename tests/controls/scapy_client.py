@@ -78,6 +78,11 @@ DEFECTS = {
     "confirm-drop": "after its link went down and up, Confirms, then stops using its address though the server "
                     "answered Success",
     "rebind-no-prefix": "after its link went down and up, Rebinds with its IA_PD but without the prefixes in it",
+    "accept-empty": "takes an Advertise that carries no address or prefix like any other",
+    "request-per-advertise": "begins a Request exchange for every copy of a preference-255 Advertise",
+    "ignore-sol-max-rt": "ignores the SOL_MAX_RT option: its Solicit RT keeps doubling",
+    "ignore-nobinding": "takes a NoBinding Reply to its Renew or Rebind for no answer and retransmits",
+    "unicast-request": "sends its Request and Renew to the server's link-local address",
 }
 MODES = ("na", "pd", "stateless")
 PREFACES = {
@@ -87,6 +92,7 @@ PREFACES = {
 }
 IRT_MINIMUM = 600
 IRT = 1.0
+SOL_MAX_RT = 3600
 REN_TIMEOUT = REB_TIMEOUT = 10.0
 CNF_MAX_DELAY, CNF_TIMEOUT, CNF_MAX_RT, CNF_MAX_RD = 1.0, 1.0, 4.0, 10.0
 
@@ -107,13 +113,18 @@ class Client:
         with open(f"/proc/sys/net/ipv6/conf/{iface}/accept_dad") as f:
             self.dad = int(f.read()) > 0
         self.addresses: set[str] = set()
+        self.sol_max_rt = SOL_MAX_RT
+        self.heard: dict[bytes, tuple[str, str]] = {}  # server DUID -> (MAC, address) its Advertise came from
+        self.server_mac = self.server_ll = None  # the chosen server's, as its Advertise came (unicast-request)
 
     def send(self, msg_type: int, xid: int, options: list[bytes]) -> None:
-        self.send_payload(codec.encode(msg_type, xid, [codec.client_id(self.duid)] + options))
+        unicast = self.defect == "unicast-request" and msg_type in (c.REQUEST, c.RENEW) and self.server_mac
+        self.send_payload(codec.encode(msg_type, xid, [codec.client_id(self.duid)] + options),
+                          (self.server_mac, self.server_ll) if unicast else None)
 
-    def send_payload(self, payload: bytes) -> None:
-        self.sock.send(build_frame(self.mac, multicast_mac(c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS), self.ll,
-                                   c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS, c.CLIENT_PORT, c.SERVER_PORT, payload))
+    def send_payload(self, payload: bytes, to: tuple[str, str] | None = None) -> None:
+        mac, address = to or (multicast_mac(c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS), c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS)
+        self.sock.send(build_frame(self.mac, mac, self.ll, address, c.CLIENT_PORT, c.SERVER_PORT, payload))
 
     def flood(self, count: int, seconds: float) -> None:
         """`count` malformed frames spread over about `seconds`, in batches."""
@@ -144,6 +155,8 @@ class Client:
             message = decode_frame(bytes(packet), time.time()) if packet is not None else None
             if (message is not None and message.dhcp is not None and message.dport == c.CLIENT_PORT
                     and message.dst == self.ll and message.xid == xid):
+                if message.msg_type == c.ADVERTISE:
+                    self.heard[message.dhcp.server_id] = (message.src_mac, message.src)
                 yield message.dhcp
 
     def usable(self, ia) -> bool:
@@ -171,7 +184,8 @@ class Client:
         adverts, first_rt, turn, restarts, restart = [], True, 1, 0, False
         while True:
             elapsed = 0 if self.defect == "frozen-elapsed" else int((time.monotonic() - start) * 100)
-            self.send(c.SOLICIT, xid, [codec.elapsed_time(elapsed), codec.ia(self.mode, 1, 0, 0, [])])
+            self.send(c.SOLICIT, xid, [codec.elapsed_time(elapsed), codec.ia(self.mode, 1, 0, 0, []),
+                                       codec.option(c.OPT_ORO, c.OPT_SOL_MAX_RT.to_bytes(2, "big"))])
             if self.burst:
                 frames, self.burst = malformed.frames(random.Random(), self.mac, self.ll, self.burst, self.duid), 0
                 for frame in frames:
@@ -180,7 +194,9 @@ class Client:
             for advert in self.receive(deadline, xid):
                 if advert.msg_type == c.ADVERTISE and self.defect == "die-on-advertise":
                     os.kill(os.getpid(), signal.SIGSEGV)
-                if advert.msg_type != c.ADVERTISE or not any(self.usable(ia) for ia in advert.ias):
+                self.take_sol_max_rt(advert)
+                empty = not any(self.usable(ia) for ia in advert.ias) and self.defect != "accept-empty"
+                if advert.msg_type != c.ADVERTISE or empty:
                     if self.defect == "invalid-ia-restart" and any(ia.t1 > ia.t2 > 0 for ia in advert.ias):
                         restarts += 1
                         if restarts > 10:
@@ -191,6 +207,11 @@ class Client:
                     continue  # RFC 8415 18.2.9: ignore an Advertise without addresses
                 adverts.append(advert)
                 immediate = self.preference(advert) == 255 and self.defect != "ignore-255"
+                if immediate and self.defect == "request-per-advertise":
+                    for copy in self.receive(time.monotonic() + 0.05, xid):
+                        if copy.msg_type == c.ADVERTISE:
+                            self.send(c.REQUEST, random.getrandbits(24), [codec.server_id(copy.server_id)] +
+                                      [codec.encode_ia(ia) for ia in copy.ias if self.usable(ia)])
                 if immediate or self.defect == "first-advertise":
                     return advert
                 if not first_rt:
@@ -214,6 +235,14 @@ class Client:
                 rt, turn = 2 * rt + 0.2 * turn * rt, -turn
             else:
                 rt = 2 * rt + (random.uniform(-0.1, 0.1) * rt if self.defect != "no-rand" else 0)
+            if rt > self.sol_max_rt:
+                rt = self.sol_max_rt + random.uniform(-0.1, 0.1) * self.sol_max_rt
+
+    def take_sol_max_rt(self, message) -> None:
+        """RFC 9915 21.24: a SOL_MAX_RT option in 60..86400 becomes the client's SOL_MAX_RT, in any message."""
+        option = message.option(c.OPT_SOL_MAX_RT)
+        if option and self.defect != "ignore-sol-max-rt" and 60 <= int.from_bytes(option, "big") <= 86400:
+            self.sol_max_rt = int.from_bytes(option, "big")
 
     def exchange(self, msg_type: int, options: list[bytes], irt: float, until: float | None = None,
                  max_count: int = 0, mrt: float = 0, accept=lambda reply: any(ia.leases for ia in reply.ias)):
@@ -243,6 +272,7 @@ class Client:
         anonymous = self.defect in ("request-no-server-id", "invalid-ia-no-server-id")
         server = [] if anonymous else [codec.server_id(advert.server_id)]
         count = {"request-12": 12, "request-11": 11}.get(self.defect, 10)
+        self.server_mac, self.server_ll = self.heard.get(advert.server_id, (None, None))
         return self.exchange(c.REQUEST, server + ias, IRT, max_count=count,
                              mrt=120 if self.defect == "request-max-rt-120" else 30)
 
@@ -343,13 +373,16 @@ class Client:
                 time.sleep(max(0.0, t2 - time.monotonic()))
                 renewed = None
             else:
-                renewed = self.exchange(c.RENEW, [codec.server_id(server_id)] + held, REN_TIMEOUT, until=renew_until)
+                renewed = self.exchange(c.RENEW, [codec.server_id(server_id)] + held, REN_TIMEOUT, until=renew_until,
+                                        accept=self.bound_or_unknown)
+                renewed = self.rerequest(renewed, held)
             if renewed is not None:
                 reply, at = renewed, time.monotonic()
                 self.apply(reply)
                 continue
             rebind_opts = ([codec.server_id(server_id)] if self.defect == "rebind-with-server-id" else []) + held
-            rebound = self.exchange(c.REBIND, rebind_opts, REB_TIMEOUT, until=expiry)
+            rebound = self.rerequest(self.exchange(c.REBIND, rebind_opts, REB_TIMEOUT, until=expiry,
+                                                   accept=self.bound_or_unknown), held)
             if rebound is None:
                 for address in list(self.addresses):
                     self.drop(address)
@@ -358,6 +391,18 @@ class Client:
                 server_id = rebound.server_id
             reply, at = rebound, time.monotonic()
             self.apply(reply)
+
+    def bound_or_unknown(self, reply) -> bool:
+        """A Reply that ends a Renew or Rebind exchange: leases, or (RFC 9915 18.2.10.1) NoBinding for an IA."""
+        unknown = any(ia.status == c.STATUS_NO_BINDING for ia in reply.ias) and self.defect != "ignore-nobinding"
+        return unknown or any(ia.leases for ia in reply.ias)
+
+    def rerequest(self, reply, held: list[bytes]):
+        """RFC 9915 18.2.10.1: a NoBinding Reply is followed by a Request, for all IAs, to the server that sent it;
+        the Reply to that Request (None if none) stands for the Renew's or Rebind's."""
+        if reply is None or not any(ia.status == c.STATUS_NO_BINDING for ia in reply.ias):
+            return reply
+        return self.exchange(c.REQUEST, [codec.server_id(reply.server_id)] + held, IRT, max_count=10, mrt=30)
 
     def carrier(self) -> bool:
         try:

@@ -35,6 +35,8 @@ DEFECTS = {
     "hop-limit-32": "discards Relay-forwards from hop-count 32, RFC 3315's HOP_COUNT_LIMIT, instead of from 8",
     "crash-on-hop-32": "relays hop-counts below 8, discards 8..31, and dies of SIGSEGV on hop-count 32",
     "chain-link-address": "puts its own address in link-address when relaying another relay's Relay-forward",
+    "stop-on-error": "gives up on the remaining destinations of a message when a send fails",
+    "forget-failed": "never relays to a destination again once a send to it failed",
 }
 HOP_COUNT_LIMIT = 8
 SERVER_MESSAGES = (c.ADVERTISE, c.REPLY, c.RECONFIGURE)
@@ -51,6 +53,7 @@ class Relay:
         self.upper = (socket.if_nametoindex(upper[0]), upper[1])
         self.destinations = destinations[:1] if self.has("first-only") else destinations
         self.unanswered = {d: 0 for d in destinations}
+        self.failed: set[str] = set()  # destinations a send to failed (forget-failed)
         self.sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
         self.sock.bind(("::", c.SERVER_PORT))
@@ -62,8 +65,8 @@ class Relay:
         return defect in self.defects
 
     def send(self, payload: bytes, address: str, port: int, index: int, source: str = "::",
-             hop_limit: int | None = None) -> None:
-        """Out of interface `index`, from `source` (:: lets the kernel choose)."""
+             hop_limit: int | None = None) -> bool:
+        """Out of interface `index`, from `source` (:: lets the kernel choose); False if the send failed."""
         ancillary = [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO,
                       socket.inet_pton(socket.AF_INET6, source) + struct.pack("@I", index))]
         if hop_limit is not None:
@@ -72,6 +75,8 @@ class Relay:
             self.sock.sendmsg([payload], ancillary, 0, (address, port, 0, index))
         except OSError as exc:  # an unreachable destination must not stop the relay
             print(f"send to {address}: {exc}", flush=True)
+            return False
+        return True
 
     def run(self) -> None:
         while True:
@@ -113,13 +118,19 @@ class Relay:
         forward = codec.encode_relay(c.RELAY_FORW, hop_count, link_address, peer,
                                      [codec.interface_id(name.encode()), codec.relay_msg(inner)])
         for destination in self.destinations:
+            if destination in self.failed:
+                continue
             if self.has("forget-silent"):
                 if self.unanswered[destination] >= UNANSWERED_LIMIT:
                     continue
                 self.unanswered[destination] += 1
             multicast = ipaddress.IPv6Address(destination).is_multicast
             hop_limit = (1 if self.has("mcast-hop-limit-1") else 8) if multicast else None
-            self.send(forward, destination, c.SERVER_PORT, self.upper[0], self.upper[1], hop_limit)
+            if not self.send(forward, destination, c.SERVER_PORT, self.upper[0], self.upper[1], hop_limit):
+                if self.has("forget-failed"):
+                    self.failed.add(destination)
+                if self.has("stop-on-error"):
+                    break
 
     def down(self, data: bytes, src: str) -> None:
         """RFC 8415 19.2: pass the message in a Relay-reply to peer-address, on the link the Interface-Id option

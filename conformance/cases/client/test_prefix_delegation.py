@@ -5,13 +5,13 @@ run the same scenarios and verdicts as their IA_NA counterparts, on a DUT that a
 """
 from conformance.caseinfo import MUST, case
 from conformance.verdict import require
-from conformance.wire.constants import REBIND, REQUEST
+from conformance.wire.constants import REBIND, RENEW, REQUEST, SOLICIT
 
 from . import test_renew_rebind as lifecycle
 from . import test_server_selection as selection
 
 
-def _require_ia_pd(lab, msg_type):
+def require_ia_pd(lab, msg_type):
     message = lab.sent(msg_type)[-1]
     require(any(ia.kind == "pd" for ia in message.ias), "RFC 3633 11.1/12.1: the requesting router includes the "
                                                         "IA_PD option", f"an IA_PD in the {message.name}",
@@ -32,7 +32,7 @@ def test_pd_preference_255(lab):
     Section 18.2.2) by sending a Request message to the server from which the Advertise message was received."
     """
     selection.test_preference_255_requests_at_once(lab)
-    _require_ia_pd(lab, REQUEST)
+    require_ia_pd(lab, REQUEST)
 
 
 @case("C-PD-PREF-WAIT", rfc=["RFC 3633 11.1", "RFC 9915 18.2.1", "RFC 3315 17.1.2"], level=MUST,
@@ -46,7 +46,7 @@ def test_pd_waits_for_first_rt(lab):
     valid Advertise message with a preference value of 255."
     """
     selection.test_waits_for_first_rt_without_preference_255(lab)
-    _require_ia_pd(lab, REQUEST)
+    require_ia_pd(lab, REQUEST)
 
 
 @case("C-PD-REBIND-T2", rfc=["RFC 3633 12.1", "RFC 9915 18.2.5", "RFC 9915 18.2.4"], level=MUST,
@@ -61,4 +61,37 @@ def test_pd_rebind_at_t2(lab):
     server. [...] The client does not include the Server Identifier option (see Section 21.3) in the Rebind message."
     """
     lifecycle.test_rebind_at_t2(lab)
-    _require_ia_pd(lab, REBIND)
+    require_ia_pd(lab, REBIND)
+
+
+@case("C-PD-RENEW-T1", rfc=["RFC 3633 12.1", "RFC 9915 18.2.4"], level=MUST, requires=("ia_pd",))
+def test_pd_renew_at_t1(lab):
+    """The requesting router Renews its IA_PD at T1 with the delegating router that granted it.
+
+    RFC 3633 12.1: "Each prefix has valid and preferred lifetimes whose durations are specified in the IA_PD Prefix
+    option for that prefix. The requesting router uses Renew and Rebind messages to request the extension of the
+    lifetimes of a delegated prefix."
+    RFC 9915 18.2.4: "At time T1, the client initiates a Renew/Reply message exchange to extend the lifetimes on
+    any leases in the IA. [...] The client MUST include a Server Identifier option (see Section 21.3) in the Renew
+    message, identifying the server with which the client most recently communicated. [...] The client includes
+    [...] IA Prefix options (see Section 21.22) within IA_PD (see Section 21.21) for the [...] prefixes assigned to
+    the IAs."
+    """
+    lifecycle.test_renew_at_t1(lab)
+    require_ia_pd(lab, RENEW)
+
+
+@lifecycle.by_model
+@case("C-PD-RESOLICIT-EXPIRY", rfc=["RFC 3633 12.1", "RFC 9915 18.2.5", "RFC 6853 6"], level=MUST,
+      requires=("ia_pd",))
+def test_pd_solicits_again_when_prefixes_expire(lab, model):
+    """When no delegating router answers the Rebind, the requesting router Solicits again when its prefixes'
+    valid lifetimes end, and gets a prefix from the surviving one.
+
+    RFC 9915 18.2.5: "The message exchange is terminated when the valid lifetimes of all leases across all IAs have
+    expired, at which time the client uses the Solicit message to locate a new DHCP server and sends a Request for
+    the expired IAs to the new server."
+    RFC 6853 6: the deployment models apply to prefix delegation as to addresses.
+    """
+    lifecycle.test_solicits_again_when_leases_expire(lab, model)
+    require_ia_pd(lab, SOLICIT)

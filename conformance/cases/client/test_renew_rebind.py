@@ -22,6 +22,7 @@ SOL_MAX_DELAY = 1.0
 # second for the DUT to get round to adding it
 DAD_ALLOWANCE = 2.0
 REB = RFC9915["REBIND"]
+SOL = RFC9915["SOLICIT"]
 by_model = pytest.mark.parametrize("model", list(MODELS.values()), ids=list(MODELS))
 
 
@@ -42,7 +43,7 @@ def _bound_then_silent(lab, model=MODELS["unique"], others_silent=True, lifetime
 def _require_in_use_where_it_will_end(lab, binding, other) -> None:
     """An address the case will judge gone (one the other server cannot extend) must first be seen in use: a DUT
     that never configured it would pass "gone" for nothing (ERROR instead)."""
-    for address in binding.leases:
+    for address in binding.addresses:
         if address not in other.script.pool:
             lab.require_in_use(address, binding.at, within=DAD_ALLOWANCE + lab.tolerance)
 
@@ -186,12 +187,17 @@ def test_rebind_answered_by_another_server(lab, model):
     old = set(binding.leases)
     kept = {l.address for ia in reply.ias for l in ia.leases if l.valid > 0}
     zeroed = {l.address for ia in reply.ias for l in ia.leases if l.valid == 0}
-    lab.wait_until(reply.time + 0.3)
+    usable = []  # asked from the moment the Reply was seen, so the gap measured is the DUT's, not a wait of ours
     for address in sorted(kept):  # a client doing Duplicate Address Detection answers only once it has finished
-        require(lab.answers_by(address, reply.time + DAD_ALLOWANCE + lab.tolerance),
-                "RFC 9915 18.2.10.1: the client adds the leases of the Reply to the IA",
+        usable.append(lab.usable_at(address, reply.time + DAD_ALLOWANCE + lab.tolerance))
+        require(usable[-1] is not None, "RFC 9915 18.2.10.1: the client adds the leases of the Reply to the IA",
                 f"the DUT answers Neighbor Solicitations for {address} within {DAD_ALLOWANCE:.0f} s of the Reply "
                 "(time for its Duplicate Address Detection)", "no answer")
+    # The old address stays usable until the Reply zeroes it (or, the identical model, is extended): the gap is
+    # the time the new one takes to answer after that Reply, none where the address was kept.
+    _record_service(lab, binding, reply.time if zeroed & old else None, max(usable, default=reply.time),
+                    floor=next(ia.t2 for ia in binding.reply.ias if ia.leases))
+    lab.wait_until(reply.time + 0.3)
     for address in sorted(zeroed & old):
         require(not lab.uses(address), "RFC 9915 18.2.10.1: discard leases with a valid lifetime of 0",
                 f"the DUT no longer answers Neighbor Solicitations for {address}", "it still does")
@@ -230,7 +236,7 @@ def test_solicits_again_when_leases_expire(lab, model):
     survivor.silence(end=expiry)  # back when the leases have run out; the granting server stays down
     # The Solicit is due at expiry; the window allows a first-Solicit delay (SOL_MAX_DELAY) and a Solicit RT on
     # top, so no verdict hangs on a DUT's random delay. How late it came is recorded.
-    window = valid + SOL_MAX_DELAY + 1.1 * RFC9915["SOLICIT"].irt + lab.tolerance
+    window = valid + SOL_MAX_DELAY + 1.1 * SOL.irt + lab.tolerance
     solicit = observed(lab.expect(SOLICIT, after=binding.reply, within=window),
                        "RFC 9915 18.2.5: when the leases have expired the client uses Solicit to find a server",
                        f"a Solicit at the valid lifetime ({valid} s after the Reply)",
@@ -240,9 +246,9 @@ def test_solicits_again_when_leases_expire(lab, model):
     require(solicit.time >= expiry - lab.tolerance,
             "RFC 9915 18.2.5: the Rebind exchange lasts until the valid lifetimes have expired",
             f"Solicit no earlier than {valid} s after the Reply", f"{solicit.time - binding.at:.3f} s")
-    if not any(a in survivor.script.pool for a in binding.leases):  # in use before (checked above)
+    if binding.addresses and not any(a in survivor.script.pool for a in binding.addresses):  # in use (above)
         lab.wait_until(max(solicit.time, expiry + lab.tolerance) + 0.1)
-        for address in binding.leases:
+        for address in binding.addresses:
             require(not lab.uses(address), "RFC 9915 18.2.5/18.2.10.1: an expired lease is no longer used",
                     f"no answer to Neighbor Solicitations for {address} after its valid lifetime", "answered")
     request = observed(lab.expect(REQUEST, after=solicit, within=5.0),
@@ -250,4 +256,20 @@ def test_solicits_again_when_leases_expire(lab, model):
                        f"a Request to {survivor.name}", "no Request")
     require_server(request, survivor, lab.servers, "RFC 9915 18.2.5: the client sends a Request for the expired "
                                                    "IAs to the new server")
-    lab.answer(request, survivor, 1.0)
+    reply = lab.answer(request, survivor, 1.0)
+    new = [l.address for ia in reply.ias for l in ia.leases if l.valid > 0 and "/" not in l.address]
+    usable = lab.usable_at(new[0], reply.time + DAD_ALLOWANCE + lab.tolerance) if new else reply.time
+    if usable is not None:  # one that never answers is no verdict here (C-REBIND-OTHER judges configuring)
+        _record_service(lab, binding, expiry, usable, floor=valid + SOL.irt)
+
+
+def _record_service(lab, binding, lost: float | None, usable: float, floor: float) -> None:
+    """What an operator reads of a failover: `service_gap`, the seconds the DUT had no usable lease (from `lost`,
+    when its old lease stopped being usable, None if it never did, to `usable`, when the new one answered a
+    Neighbor Solicitation, or its Reply for a prefix), and `failover`, the seconds from the granting server's failure
+    (the binding, when the case silenced it) to the new lease, beside `floor`, the least the lifetimes allow."""
+    gap = max(0.0, usable - lost) if lost is not None else 0.0
+    lab.record("service_gap", seconds(gap), "time without a usable lease (0.2 s resolution)")
+    lab.record("failover", seconds(usable - binding.at), f">= {floor:.1f} s (the least the lifetimes allow)")
+    lab.sample("service_gap", gap)
+    lab.sample("failover", usable - binding.at)
