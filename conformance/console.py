@@ -184,7 +184,7 @@ class Console:
         counts = Counter(result.outcome.value for result in results)
         reporter.write_line(f"{len(results)} cases: " + ", ".join(f"{counts[o.value]} {o.value}" for o in Outcome
                                                                    if counts[o.value]))
-        reporter.write_line("RFC 6853 readiness (does the device keep service in each deployment model):")
+        reporter.write_line("RFC 6853 readiness (does the device do all each deployment model needs of it):")
         for row in readiness.table(readiness.cells_of_results(results)):
             reporter.write_line(f"  {readiness.line(row)}")
         for label, path in files:

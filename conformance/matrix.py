@@ -157,12 +157,14 @@ def render_markdown(columns: dict, run: dict) -> str:
 def _readiness_section(columns: dict) -> list[str]:
     """RFC 6853 readiness per profile: a row per model for a client, one for a relay (report.readiness)."""
     lines = ["## RFC 6853 readiness", "",
-             "Whether each reference DUT keeps service in each deployment model of RFC 6853 section 6 (a relay: "
-             "forwarding to every server, also while one is down), the cases that stop it, and the longest time "
-             "it was without a usable lease in the failover cases, over all runs (from the preferred server's "
-             "Reply being zeroed by the Rebind's, or from the valid lifetime's end, to the new lease answering "
-             "a Neighbor Solicitation; a delegated prefix: to its Reply). Which cases count, and why: "
-             "conformance/report/readiness.py.", "",
+             "For each reference DUT and each deployment model of RFC 6853 section 6 (a relay: relaying to every "
+             "server, also while one is unreachable): `ready` when it does everything the architecture needs of it "
+             "to keep service, `not ready` naming the cases whose requirement it broke (FAIL, or INTERMITTENT: "
+             "broken in some runs), `not judged` where such a case was an ERROR. The last column is the longest "
+             "time it was without a usable lease in the failover cases, over all runs: from the moment its old "
+             "lease stopped being usable (the other server's Reply to the Rebind zeroed it, or its valid lifetime "
+             "ended) to the new lease answering a Neighbor Solicitation (a delegated prefix: to the Reply that "
+             "delegated it). Which cases count, and why: conformance/report/readiness.py; `list` shows them.", "",
              "| profile | deployment | verdict | because of | without a lease |", "|---|---|---|---|---|"]
     for slug, column in columns.items():
         for row in readiness.table(column["cases"]):

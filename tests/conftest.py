@@ -43,12 +43,12 @@ def run_cli(*args: str, timeout: float = 300, env: dict[str, str] | None = None,
     return result
 
 
-CAPABILITY = {"na": "ia_na", "pd": "ia_pd", "stateless": "stateless"}
+CAPABILITY = {"na": "ia_na", "pd": "ia_pd", "stateless": "stateless", "na+pd": "ia_na = true\nia_pd"}
 
 
 def control_profile(folder: Path, defect: str, mode: str = "na", *extra: str) -> Path:
     """A profile for the control client with `defect` ("none" for the correct client), asking for an address
-    (mode "na"), a delegated prefix ("pd") or configuration only ("stateless"); `extra` arguments (a preface, a
+    (mode "na"), a delegated prefix ("pd"), both ("na+pd") or configuration only ("stateless"); `extra` arguments (a preface, a
     burst) go on its command line."""
     tail = "".join(f', "{arg}"' for arg in extra)
     suffix = "".join("-" + arg.lstrip("-") for arg in extra)

@@ -15,14 +15,16 @@ SELECTION = ["C-PREF-255", "C-PREF-WAIT", "C-PREF-ABSENT-WAIT", "C-PREF-HIGHEST"
              "C-PREF-AFTER-RT", "C-SOL-RT", "C-ADV-NOADDRS", "C-ADV-DUPLICATE"]
 LIFECYCLE = ["C-RENEW-T1", "C-RENEW-MRD", "C-REBIND-T2", "C-REBIND-OTHER", "C-RESOLICIT-EXPIRY", "C-T1T2-ZERO",
              "C-T1T2-INVALID", "C-DECLINE-DUP", "C-LINK-CHANGE", "C-RENEW-NOBINDING", "C-REBIND-NOBINDING",
-             "C-REQUEST-MULTICAST"]
+             "C-REQUEST-MULTICAST", "C-SERVER-RESTART"]
 FAILOVER = ["C-REQUEST-FAILOVER"]  # three minutes of Request backoff: a group of its own, so groups run side by side
 THROTTLE = ["C-SOL-MAX-RT"]  # eight Solicit RTs, about 200 s: a group of its own too
 PREFIX_DELEGATION = ["C-PD-PREF-255", "C-PD-PREF-WAIT", "C-PD-REBIND-T2", "C-PD-LINK-CHANGE", "C-PD-ADV-NOPREFIX",
                      "C-PD-RENEW-T1", "C-PD-RESOLICIT-EXPIRY"]
 STATELESS = ["C-INFO-REQ", "C-INFO-OUTAGE", "C-INFO-REFRESH"]
+BOTH = ["C-PD-WITHOUT-ADDRESS"]  # a client asking for an address and a prefix
 BY_MODEL = {"C-REBIND-OTHER", "C-RESOLICIT-EXPIRY", "C-PD-RESOLICIT-EXPIRY"}
-MODE = {**{cid: "pd" for cid in PREFIX_DELEGATION}, **{cid: "stateless" for cid in STATELESS}}
+MODE = {**{cid: "pd" for cid in PREFIX_DELEGATION}, **{cid: "stateless" for cid in STATELESS},
+        **{cid: "na+pd" for cid in BOTH}}
 
 # defect -> (the cases it must fail, the model they run under: None for cases that do not depend on one)
 EXPECTED_FAILURES = {
@@ -41,7 +43,7 @@ EXPECTED_FAILURES = {
     "renew-past-t2": (["C-RENEW-MRD", "C-REBIND-T2"], None),
     "rebind-with-server-id": (["C-REBIND-T2", "C-REBIND-OTHER"], "unique"),  # OTHER: s2 discards it (16.7)
     "keep-zeroed": (["C-REBIND-OTHER"], "split"),
-    "renew-old-server": (["C-REBIND-OTHER"], "identical"),
+    "renew-old-server": (["C-REBIND-OTHER", "C-SERVER-RESTART"], "identical"),
     "ignore-new-lease": (["C-REBIND-OTHER"], "unique"),
     "no-resolicit": (["C-RESOLICIT-EXPIRY"], "unique"),
     "zero-t1-immediate": (["C-T1T2-ZERO"], None),
@@ -64,6 +66,7 @@ EXPECTED_FAILURES = {
     "ignore-sol-max-rt": (["C-SOL-MAX-RT"], None),
     "ignore-nobinding": (["C-RENEW-NOBINDING", "C-REBIND-NOBINDING"], None),
     "unicast-request": (["C-REQUEST-MULTICAST"], None),
+    "drop-partial": (["C-PD-WITHOUT-ADDRESS"], None),
 }
 # the same defects, in the prefix-delegation mode of the control client
 PD_FAILURES = {"ignore-255": ["C-PD-PREF-255"], "first-advertise": ["C-PD-PREF-WAIT"],
@@ -87,9 +90,9 @@ def _judge(tmp_path, defect, cases, models=(), extra=(), workers=1):
 
 
 GROUPS = {"selection": SELECTION, "lifecycle": LIFECYCLE, "failover": FAILOVER, "throttle": THROTTLE,
-          "prefix-delegation": PREFIX_DELEGATION, "stateless": STATELESS}
+          "prefix-delegation": PREFIX_DELEGATION, "stateless": STATELESS, "address-and-prefix": BOTH}
 COST = {"selection": 55, "lifecycle": 160, "failover": 190, "throttle": 215, "prefix-delegation": 100,
-        "stateless": 80}  # seconds, one case at a time
+        "stateless": 80, "address-and-prefix": 15}  # seconds, one case at a time
 BY_GROUP = [pytest.param(group, marks=pytest.mark.cost(COST[group])) for group in sorted(GROUPS)]
 
 

@@ -122,16 +122,17 @@ def render_index(runs: list[Run]) -> str:
     return _page("DHCPv6 conformance report",
                  "<h1>DHCPv6 conformance report</h1><h2>Runs</h2>"
                  f"<table><tr><th></th>{heads}</tr>{meta}{counts}</table>"
-                 "<h2>RFC 6853 readiness</h2><p class=d>Does the device keep service in each deployment model "
-                 "(a relay: forwarding to every server, also while one is down); the cases that stop it; the longest "
-                 "time without a usable lease in the failover cases.</p>"
+                 "<h2>RFC 6853 readiness</h2><p class=d>Does the device do all that each deployment model needs "
+                 "of it to keep service (a relay: relaying to every server, also while one is unreachable); the "
+                 "broken cases that stand in the way; the longest time without a usable lease in the failover "
+                 "cases.</p>"
                  f"<table><tr><th>deployment</th>{heads}</tr>{ready_rows}</table>"
                  f"<h2>Verdicts</h2><table><tr><th>case</th>{heads}</tr>{''.join(rows)}</table>"
                  f"<h2>Legend</h2><table>{legend}</table>")
 
 
-READINESS_COLOURS = {"keeps service": "PASS", "keeps service (warnings)": "WARN", "loses service": "FAIL",
-                     "not judged": "ERROR", "n/a": "SKIP"}
+READINESS_COLOURS = {"ready": "PASS", "ready (warnings)": "WARN", "not ready": "FAIL", "not judged": "ERROR",
+                     "n/a": "SKIP"}
 
 
 def _readiness_cell(rows, deployment: str) -> str:

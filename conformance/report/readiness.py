@@ -1,6 +1,7 @@
 """RFC 6853 readiness, the one table an ISP reads: for each deployment model (split, unique and identical prefixes,
-RFC 6853 section 6) and for a relay, whether the device keeps service in that architecture, which failed cases
-stop it, and how long it was without a usable lease when the preferred server died.
+RFC 6853 section 6) and for a relay, whether the device does all the architecture needs of it to keep service
+("ready"), which broken requirements stand in the way ("not ready", naming the cases), and how long it was without
+a usable lease when the preferred server died.
 
 It reads verdict cells, {case name: {"outcomes": [...], "service_gap": [seconds, ...]}}, the shape a results file
 gives (`cells_of`) and the published matrix keeps, so one run and the matrix read the same.
@@ -12,17 +13,18 @@ MODELS = ("split", "unique", "identical")
 # The cases the architecture's service rests on, whatever the DUT asks for (a case its profile does not apply to
 # is SKIP and counts for nothing): preference 255 and the first RT (RFC 6853 5.3), ignoring a server whose pool ran
 # out, Renew, Rebind to any server, Solicit again at expiry (section 6), NoBinding from a server that lost its
-# leases, and, for the identical model only, a Request every server sees (section 7). A case run per model counts
+# leases, a server restarted with a new DUID, and, for the identical model only, a Request every server sees (section 7). A case run per model counts
 # for its own model only.
 CLIENT_CASES = ("C-PREF-255", "C-PREF-WAIT", "C-ADV-NOADDRS", "C-RENEW-T1", "C-REBIND-T2", "C-REBIND-OTHER",
-                "C-RESOLICIT-EXPIRY", "C-RENEW-NOBINDING", "C-REBIND-NOBINDING", "C-REQUEST-MULTICAST",
+                "C-RESOLICIT-EXPIRY", "C-RENEW-NOBINDING", "C-REBIND-NOBINDING", "C-SERVER-RESTART",
+                "C-REQUEST-MULTICAST",
                 "C-PD-PREF-255", "C-PD-PREF-WAIT", "C-PD-ADV-NOPREFIX", "C-PD-RENEW-T1", "C-PD-REBIND-T2",
-                "C-PD-RESOLICIT-EXPIRY", "C-INFO-REQ", "C-INFO-OUTAGE")
+                "C-PD-RESOLICIT-EXPIRY", "C-PD-WITHOUT-ADDRESS", "C-INFO-REQ", "C-INFO-OUTAGE")
 ONLY_IN = {"C-REQUEST-MULTICAST": ("identical",)}
 # A relay keeps service when every client message reaches every server, also while one is down, and the replies
 # come back (RFC 6853 5.2).
 RELAY_CASES = ("R-FWD-ALL", "R-FWD-OUTAGE", "R-FWD-UNREACH", "R-FWD-FORMAT", "R-REPLY-DELIVER")
-LOSES = {"FAIL", "INTERMITTENT", "WAIVED"}  # a waived FAIL is known, and still loses the service
+LOSES = {"FAIL", "INTERMITTENT", "WAIVED"}  # a waived FAIL is known, and still stands in the way
 GAP_CASES = (("after the Rebind", ("C-REBIND-OTHER",)),
              ("after expiry", ("C-RESOLICIT-EXPIRY", "C-PD-RESOLICIT-EXPIRY")))
 
@@ -30,8 +32,8 @@ GAP_CASES = (("after the Rebind", ("C-REBIND-OTHER",)),
 @dataclass(frozen=True)
 class Readiness:
     deployment: str   # "split", "unique", "identical" or "relay"
-    verdict: str      # "keeps service", "keeps service (warnings)", "loses service", "not judged", "n/a"
-    because: tuple[str, ...]  # the cases behind a verdict other than "keeps service"
+    verdict: str      # "ready", "ready (warnings)", "not ready", "not judged", "n/a"
+    because: tuple[str, ...]  # the cases behind a verdict other than "ready"
     gap: str          # the worst service gap measured, per failover ("after expiry: 1.1 s"), or ""
 
 
@@ -74,11 +76,11 @@ def assess(cells: dict, deployment: str) -> Readiness:
     gap = _gap(cells, deployment)
     if not judged:
         return Readiness(deployment, "n/a", (), "")
-    for verdict, kinds in (("loses service", LOSES), ("not judged", {"ERROR"}), ("keeps service (warnings)", {"WARN"})):
+    for verdict, kinds in (("not ready", LOSES), ("not judged", {"ERROR"}), ("ready (warnings)", {"WARN"})):
         names = tuple(sorted(name for name, cell in judged.items() if _outcomes(cell) & kinds))
         if names:
             return Readiness(deployment, verdict, names, gap)
-    return Readiness(deployment, "keeps service", (), gap)
+    return Readiness(deployment, "ready", (), gap)
 
 
 def table(cells: dict) -> list[Readiness]:
@@ -100,6 +102,6 @@ def cells_of_results(results) -> dict:
 
 
 def line(row: Readiness) -> str:
-    """One row as text: "split: loses service (C-REBIND-T2); gap after expiry: 1.1 s"."""
+    """One row as text: "split: not ready (C-REBIND-T2); without a lease after expiry: 1.1 s"."""
     because = f" ({', '.join(row.because)})" if row.because else ""
     return f"{row.deployment}: {row.verdict}{because}" + (f"; without a lease {row.gap}" if row.gap else "")

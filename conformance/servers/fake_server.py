@@ -20,11 +20,12 @@ from ..lab.timeline import Timeline
 from ..lab.topology import Host
 from ..wire import constants as c
 from ..wire.codec import innermost
-from ..wire.duid import duid_ll
+from ..wire.duid import describe, duid_ll, duid_llt
 from ..wire.frame import Message, build_frame, decode_frame
 from .logic import ANOTHER_SERVERS, ServerLogic
 from .script import ServerScript
 
+Y2K = 946684800  # the Unix time of DUID-LLT's epoch, midnight UTC 1 January 2000
 COPY_GAP = 0.005  # seconds between the copies of an Advertise a script sends more than once
 
 
@@ -83,6 +84,14 @@ class FakeServer(Component):
         """Go silent from `start` (now) until `end` (for ever), capture-clock times: an outage a case orders after
         an event, such as the moment the DUT got bound."""
         self._silences.append((time.time() if start is None else start, end))
+
+    def restart(self) -> None:
+        """Come back as a server restarted with no lease state and a new DUID (a DUID-LLT, as a reinstalled server
+        generates one): its old DUID is gone; noted in the timeline."""
+        self.duid = duid_llt(self.port.mac, int(time.time()) - Y2K)
+        self.logic = ServerLogic(self.duid, self.script)
+        self.timeline.note(time.time(), self.name, f"RESTARTED with no lease state and a new DUID "
+                                                   f"{describe(self.duid)}")
 
     def forget(self) -> None:
         """Lose every binding from now on, as a server restarted without its lease database does; noted in the

@@ -9,6 +9,11 @@ def duid_ll(mac: str) -> bytes:
     return struct.pack("!HH", DUID_LL, HW_ETHERNET) + bytes.fromhex(mac.replace(":", ""))
 
 
+def duid_llt(mac: str, seconds: int) -> bytes:
+    """DUID-LLT (RFC 9915 11.2): `seconds` since midnight UTC, 1 January 2000, then the link-layer address."""
+    return struct.pack("!HHI", DUID_LLT, HW_ETHERNET, seconds & 0xFFFFFFFF) + bytes.fromhex(mac.replace(":", ""))
+
+
 def describe(duid: bytes | None) -> str:
     """Short readable form for timelines: type and hex."""
     if duid is None:

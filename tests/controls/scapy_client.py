@@ -83,8 +83,9 @@ DEFECTS = {
     "ignore-sol-max-rt": "ignores the SOL_MAX_RT option: its Solicit RT keeps doubling",
     "ignore-nobinding": "takes a NoBinding Reply to its Renew or Rebind for no answer and retransmits",
     "unicast-request": "sends its Request and Renew to the server's link-local address",
+    "drop-partial": "asking for an address and a prefix, ignores an Advertise that offers only one of them",
 }
-MODES = ("na", "pd", "stateless")
+MODES = ("na", "pd", "na+pd", "stateless")
 PREFACES = {
     "none": "nothing",
     "malformed-solicit": "one Solicit whose IA_NA is 5 bytes long",
@@ -159,6 +160,10 @@ class Client:
                     self.heard[message.dhcp.server_id] = (message.src_mac, message.src)
                 yield message.dhcp
 
+    def asked(self) -> list[bytes]:
+        """The empty IAs a Solicit carries: an IA_NA, an IA_PD, or one of each."""
+        return [codec.ia(kind, iaid, 0, 0, []) for iaid, kind in enumerate(self.mode.split("+"), 1)]
+
     def usable(self, ia) -> bool:
         """RFC 8415 21.4: an IA_NA with T1 > T2 > 0 is discarded."""
         invalid = ia.t1 > ia.t2 > 0 and self.defect not in ("accept-invalid-t1t2", "invalid-ia-no-server-id")
@@ -184,7 +189,7 @@ class Client:
         adverts, first_rt, turn, restarts, restart = [], True, 1, 0, False
         while True:
             elapsed = 0 if self.defect == "frozen-elapsed" else int((time.monotonic() - start) * 100)
-            self.send(c.SOLICIT, xid, [codec.elapsed_time(elapsed), codec.ia(self.mode, 1, 0, 0, []),
+            self.send(c.SOLICIT, xid, [codec.elapsed_time(elapsed), *self.asked(),
                                        codec.option(c.OPT_ORO, c.OPT_SOL_MAX_RT.to_bytes(2, "big"))])
             if self.burst:
                 frames, self.burst = malformed.frames(random.Random(), self.mac, self.ll, self.burst, self.duid), 0
@@ -196,6 +201,7 @@ class Client:
                     os.kill(os.getpid(), signal.SIGSEGV)
                 self.take_sol_max_rt(advert)
                 empty = not any(self.usable(ia) for ia in advert.ias) and self.defect != "accept-empty"
+                empty = empty or (self.defect == "drop-partial" and not all(self.usable(ia) for ia in advert.ias))
                 if advert.msg_type != c.ADVERTISE or empty:
                     if self.defect == "invalid-ia-restart" and any(ia.t1 > ia.t2 > 0 for ia in advert.ias):
                         restarts += 1
@@ -209,7 +215,7 @@ class Client:
                 immediate = self.preference(advert) == 255 and self.defect != "ignore-255"
                 if immediate and self.defect == "request-per-advertise":
                     for copy in self.receive(time.monotonic() + 0.05, xid):
-                        if copy.msg_type == c.ADVERTISE:
+                        if copy.msg_type == c.ADVERTISE and copy.server_id == advert.server_id:
                             self.send(c.REQUEST, random.getrandbits(24), [codec.server_id(copy.server_id)] +
                                       [codec.encode_ia(ia) for ia in copy.ias if self.usable(ia)])
                 if immediate or self.defect == "first-advertise":

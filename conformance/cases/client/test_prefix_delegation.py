@@ -4,7 +4,7 @@ RFC 3633 sends its requesting router through RFC 3315's Solicit, Advertise and R
 run the same scenarios and verdicts as their IA_NA counterparts, on a DUT that asks for an IA_PD.
 """
 from conformance.caseinfo import MUST, case
-from conformance.verdict import require
+from conformance.verdict import precondition, require
 from conformance.wire.constants import REBIND, RENEW, REQUEST, SOLICIT
 
 from . import test_renew_rebind as lifecycle
@@ -95,3 +95,39 @@ def test_pd_solicits_again_when_prefixes_expire(lab, model):
     """
     lifecycle.test_solicits_again_when_leases_expire(lab, model)
     require_ia_pd(lab, SOLICIT)
+
+
+@case("C-PD-WITHOUT-ADDRESS", rfc=["RFC 9915 18.2.9", "RFC 9915 18.2.4", "RFC 9915 18.2.10.1", "RFC 7084 4.2"],
+      level=MUST, requires=("ia_na", "ia_pd"))
+def test_prefix_kept_when_no_address_is_given(lab):
+    """Asking for an address and a prefix, the client is offered only the prefix (NoAddrsAvail for its IA_NA): it
+    takes the prefix and keeps it, Renewing it at T1.
+
+    RFC 9915 18.2.9: "The client MUST ignore any Advertise message that contains no addresses (IA Address options
+    (see Section 21.6) encapsulated in IA_NA options (see Section 21.4)) and no delegated prefixes (IA Prefix options
+    (see Section 21.22) encapsulated in IA_PD options (see Section 21.21))" (one with a prefix is not ignored).
+    RFC 9915 18.2.4: "At time T1, the client initiates a Renew/Reply message exchange to extend the lifetimes on
+    any leases in the IA. [...] The client includes [...] IA Prefix options (see Section 21.22) within IA_PD (see
+    Section 21.21) for the [...] prefixes assigned to the IAs."
+    (RFC 7084 section 4.2, WPD-6, asks this of a CE router that requests both an IA_NA and an IA_PD.)
+    """
+    lab.server(preference=255, pool=None, lifetimes=lab.lifetimes())
+    lab.start_dut()
+    solicit = lab.first_solicit()
+    precondition({ia.kind for ia in solicit.ias} >= {"na", "pd"}, "the DUT asked for an IA_NA and an IA_PD")
+    request = lab.require_sent(REQUEST, solicit, 5.0, "RFC 9915 18.2.9: an Advertise that carries a delegated "
+                                                      "prefix is not one the client ignores",
+                               "a Request for the prefix the preference-255 Advertise offered")
+    require_ia_pd(lab, REQUEST)
+    reply = lab.answer(request, None, 2.0)
+    prefixes = [l.address for ia in reply.ias if ia.kind == "pd" for l in ia.leases if l.valid]
+    precondition(bool(prefixes), "the server delegated a prefix in its Reply")
+    t1 = next(ia.t1 for ia in reply.ias if ia.kind == "pd")
+    renew = lab.require_sent(RENEW, reply, t1 + lab.tolerance + 1.0,
+                             "RFC 9915 18.2.4: at T1 the client Renews the prefix it was delegated",
+                             f"a Renew of {prefixes[0]} at T1 = {t1} s")
+    carried = [l.address for ia in renew.ias if ia.kind == "pd" for l in ia.leases]
+    lab.record("renewed_prefixes", ", ".join(carried) or "none", prefixes[0])
+    require(prefixes[0] in carried, "RFC 9915 18.2.4: the Renew includes IA Prefix options for the prefixes "
+                                    "assigned to the IAs", f"the Renew carries {prefixes[0]}",
+            f"it carries {', '.join(carried) or 'no prefix'}")

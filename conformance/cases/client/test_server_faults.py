@@ -16,6 +16,7 @@ from conformance.wire.timing import RAND, RFC9915, Window
 
 from . import test_server_selection as selection
 from .test_prefix_delegation import require_ia_pd
+from .test_renew_rebind import DAD_ALLOWANCE
 
 SOL = RFC9915["SOLICIT"]
 IDENTICAL = all_models()["identical"]
@@ -192,6 +193,10 @@ def _nobinding_then_request(lab, binding, reply_kind: str, window_end: float, re
                                f"a Request to {binding.server.described} within {window_end - reply.time:.1f} s of "
                                "the NoBinding Reply")
     lab.record("request_after_nobinding", seconds(request.time - reply.time))
+    restart = [m for m in lab.sent(c.SOLICIT, after=reply) if m.time < request.time]
+    require(not restart, requirement, f"a Request to {binding.server.described} after the NoBinding Reply",
+            f"a Solicit {seconds(restart[0].time - reply.time)} after it (a new exchange), the Request only "
+            f"{seconds(request.time - reply.time)} after it" if restart else "")
     require_server(request, binding.server, lab.servers, requirement)
     wanted = {(ia.kind, ia.iaid) for ia in binding.reply.ias if ia.leases}
     carried = {(ia.kind, ia.iaid) for ia in request.ias}
@@ -273,6 +278,53 @@ def test_request_and_renew_go_to_every_server(lab):
                 "so every server of the identical model receives it",
                 f"{message.name.title()} to {c.ALL_DHCP_RELAY_AGENTS_AND_SERVERS}",
                 f"{message.name.title()} to {message.dst} ({lab.named(message)})")
-    lab.answer(renew, binding.server, 2.0, judged_by="C-RENEW-T1")
+    lab.answer(renew, lab.server_named_by(renew) or binding.server, 2.0, judged_by="C-RENEW-T1")
     precondition(not any(lab.received(c.REPLY, after=binding.request, sender=s) for s in others),
                  "the server not named in the Server ID stayed silent")
+
+
+@case("C-SERVER-RESTART", rfc=["RFC 9915 18.2.5", "RFC 9915 18.2.4", "RFC 9915 16.6", "RFC 6853 7"], level=MUST,
+      requires=("ia_na",))
+def test_server_restarted_with_a_new_duid(lab):
+    """The granting server restarts while the client is bound, with no lease state and a new DUID: the Renew
+    naming its old DUID goes unanswered, the Rebind at T2 is answered, and the client keeps its address and
+    Renews with the new DUID.
+
+    RFC 9915 18.2.5: "At time T2 (which will only be reached if the server to which the Renew message was sent
+    starting at time T1 has not responded), the client initiates a Rebind/Reply message exchange with any available
+    server."
+    RFC 9915 16.6: "Servers MUST discard any received Renew message that meets any of the following conditions:
+    [...] the message contains a Server Identifier option and the contents of the Server Identifier option do not
+    match the server's identifier."
+    RFC 9915 18.2.4: "The client MUST include a Server Identifier option (see Section 21.3) in the Renew message,
+    identifying the server with which the client most recently communicated."
+    RFC 6853 7: "In case of a failure of one server, the other server will assign the same address by following
+    the same algorithm and the same policy." (Here the same server, restarted, takes the address up again.)
+    """
+    server = lab.server(preference=255, lifetimes=lab.lifetimes())
+    binding = lab.bind()
+    old_duid = server.duid
+    server.restart()
+    address = binding.addresses[0]
+    lab.require_in_use(address, binding.at, DAD_ALLOWANCE + lab.tolerance)
+    t2 = next(ia.t2 for ia in binding.reply.ias if ia.leases)
+    valid = max(l.valid for ia in binding.reply.ias for l in ia.leases)
+    rebind = lab.expect(c.REBIND, after=binding.reply, within=valid)
+    prerequisite(rebind is not None, "the DUT sent no Rebind while its lease lasted", "C-REBIND-T2")
+    reply = lab.answer(rebind, server, 2.0, judged_by="C-REBIND-T2")
+    precondition(any(l.address == address and l.valid for ia in reply.ias for l in ia.leases),
+                 f"the restarted {server.name} extended {address} in its Reply to the Rebind")
+    usable = lab.usable_at(address, reply.time + DAD_ALLOWANCE + lab.tolerance)
+    require(usable is not None, "RFC 9915 18.2.10.1: the client keeps the lease the Reply extended",
+            f"the DUT answers Neighbor Solicitations for {address} after the Rebind's Reply", "no answer")
+    lab.record("service_gap", seconds(0.0), "the address is extended, never lost")
+    lab.record("failover", seconds(reply.time - binding.at), f">= {t2:.1f} s (T2: the Renew goes to the old DUID)")
+    lab.sample("service_gap", 0.0)
+    t1 = next(ia.t1 for ia in reply.ias if ia.leases)
+    renew = lab.expect(c.RENEW, after=reply, within=t1 + lab.tolerance + 1.0)
+    prerequisite(renew is not None, f"the DUT sent no Renew by T1 = {t1} s of the binding the Rebind made",
+                 "C-RENEW-T1")
+    lab.record("renew_server_id", "the new DUID" if renew.server_id == server.duid else
+               "the old DUID" if renew.server_id == old_duid else lab.named(renew))
+    require_server(renew, server, lab.servers, "RFC 9915 18.2.4: the Renew names the server with which the client "
+                                               "most recently communicated: the restarted server, by its new DUID")
