@@ -199,13 +199,22 @@ def cmd_matrix(args) -> int:
             return _exit_status([], False, status) or 3
         runs.append(matrix.read_run(folder, chosen))
         print(f"matrix: run {index} of {args.runs} took {walls[-1]:.0f} s", flush=True)
+    earlier, counted = [], len(runs)
     for folder in args.add:  # earlier runs of the same profiles (a matrix run's run-NN, `run` with all of them)
         try:
+            if Path(folder).is_file():  # an earlier published matrix: every outcome its runs saw
+                prior = json.loads(Path(folder).read_text())
+                runs.append(matrix.columns_of(prior))
+                earlier.append(f"the {prior['run']['runs']} runs of the matrix of {prior['run']['started']}")
+                counted += int(prior["run"]["runs"])
+                continue
             runs.append(matrix.read_run(Path(folder), chosen))
-        except (OSError, ValueError, KeyError) as exc:
-            raise UsageError(f"--add {folder}: not a run of every reference profile ({exc})") from None
+            counted += 1
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"--add {folder}: not a run of every reference profile, nor a published matrix "
+                             f"({exc})") from None
     made = [args.workers] * args.runs
-    for folder in args.add:  # the -n and wall time of earlier runs, where they recorded them
+    for folder in (f for f in args.add if not Path(f).is_file()):  # the -n and wall time of earlier runs
         recorded = Path(folder, "matrix-wall.json")
         known = json.loads(recorded.read_text()) if recorded.exists() else {"workers": "?", "seconds": None}
         made.append(known["workers"])
@@ -222,8 +231,8 @@ def cmd_matrix(args) -> int:
         return 1 if stale else 0
     meta = results_file.run_metadata(chosen[0], False)
     run = {"started": meta["started"], "tool_version": meta["tool_version"], "host": meta["host"],
-           "reference": meta["reference"], "runs": len(runs), "workers": args.workers,
-           "made_of": ", ".join(f"{n} at -n {w}" for w, n in Counter(made).items()),
+           "reference": meta["reference"], "runs": counted, "workers": args.workers,
+           "made_of": ", ".join([f"{n} at -n {w}" for w, n in Counter(made).items()] + earlier),
            "wall_seconds": round(max(walls)) if walls else None}
     data.reference_matrix().write_text(json.dumps(matrix.document(fresh, run), indent=1) + "\n")
     docs = Path(args.docs)
@@ -482,8 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
     mat.add_argument("--runs", type=int, default=1, help="run it this many times: a cell lists every outcome seen")
     mat.add_argument("-n", "--workers", type=int, default=16, metavar="N", help="cases side by side (default 16)")
     mat.add_argument("--add", action="append", default=[], metavar="DIR",
-                     help="also fold in an earlier run of the reference profiles (a report folder); with --runs 0, "
-                          "only those (repeatable)")
+                     help="also fold in an earlier run of the reference profiles (a report folder), or an earlier "
+                          "published matrix (its JSON file: every outcome its runs saw); with --runs 0, only those "
+                          "(repeatable)")
     mat.add_argument("--check", action="store_true",
                      help="compare with the published matrix instead of writing it: exit 1 if it is stale")
     mat.add_argument("--report-dir", default="reports/matrix")

@@ -83,7 +83,7 @@ def test_the_report_shows_runs_verdicts_and_a_ladder_with_its_rfc_window(tmp_pat
     text, shot = _seen(html / "index.html", tmp_path)
     for words in ("DHCPv6 conformance report", "tool version", "profile digest", "reference RFC", "strict",
                   "ISC dhclient 4.4.3 · RFC 9915 · strict", "soak of 12 runs", "C-PREF-WAIT", "C-PD-PREF-255",
-                  "Legend", "does not fail the run"):
+                  "Legend", "does not fail the run", "RFC 6853 readiness", "identical"):
         assert words in text, words
     assert re.search(r"PASS\s+\d+\.\d s", text) and "SKIP" in text
     assert _share(shot, PASS) > 0.002  # the matrix's PASS cells are drawn
