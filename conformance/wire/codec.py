@@ -197,6 +197,12 @@ class Dhcp6:
     def status(self) -> int | None:
         return _status(self.option(c.OPT_STATUS_CODE))
 
+    @property
+    def requested(self) -> set[int]:
+        """The option codes of the Option Request option (RFC 9915 section 21.7); empty without one."""
+        payload = self.option(c.OPT_ORO) or b""
+        return {int.from_bytes(payload[i:i + 2], "big") for i in range(0, len(payload) - 1, 2)}
+
 
 def _decode_layer(data: bytes, base: int) -> tuple[dict, bytes | None, int]:
     """One message's fields, and the payload of its Relay Message option (with its offset in the outermost

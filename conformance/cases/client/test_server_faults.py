@@ -34,10 +34,6 @@ IGNORE_RULE = ('RFC 9915 18.2.9: "The client MUST ignore any Advertise message t
                'Section 21.21))"')
 
 
-def _requested(message) -> set[int]:
-    payload = message.option(c.OPT_ORO) or b""
-    return {int.from_bytes(payload[i:i + 2], "big") for i in range(0, len(payload) - 1, 2)}
-
 
 def _requests_from_the_server_that_has_leases(lab):
     """The preference-255 server's pools have run out; the other one, preference 10 and 0.1 s later, has leases."""
@@ -45,10 +41,10 @@ def _requests_from_the_server_that_has_leases(lab):
     empty = lab.server(preference=255, **EXHAUSTED)
     lab.start_dut()
     solicit = lab.first_solicit()
-    advert = selection._advertise_from(lab, empty, solicit, within=SOL.irt - lab.tolerance)
+    advert = selection.advertise_from(lab, empty, solicit, within=SOL.irt - lab.tolerance)
     precondition(not any(ia.leases for ia in advert.ias), f"{empty.described} advertised no leases")
-    selection._advertise_from(lab, full, solicit, within=SOL.irt - lab.tolerance)
-    request = selection._request(lab, solicit)
+    selection.advertise_from(lab, full, solicit, within=SOL.irt - lab.tolerance)
+    request = selection.first_request(lab, solicit)
     lab.record("request_server", lab.named(request), f"Request to {full.described}")
     require_server(request, full, lab.servers, f"{IGNORE_RULE}: the Advertise of {empty.described} carried "
                                                "NoAddrsAvail/NoPrefixAvail and no lease, so only the other server's "
@@ -105,7 +101,7 @@ def test_duplicate_advertise_gets_one_request(lab):
     lab.wait_until(solicit.time + SOL.irt - lab.tolerance)
     copies = lab.received(c.ADVERTISE, after=solicit, until=solicit.time + SOL.irt - lab.tolerance, sender=top)
     precondition(len(copies) >= 2, f"{top.described} delivered its Advertise twice within the first RT")
-    request = selection._request(lab, solicit)
+    request = selection.first_request(lab, solicit)
     require_server(request, top, lab.servers, "RFC 9915 18.2.1: the Request goes to the server whose Advertise had "
                                               "preference 255")
     lab.wait_until(request.time + DUPLICATE_WATCH)
@@ -146,7 +142,7 @@ def test_sol_max_rt_caps_solicit_retransmission(lab):
     precondition(bool(lab.received(c.ADVERTISE, until=binding.request.time, sender=throttler)),
                  f"{throttler.name}'s Advertise with SOL_MAX_RT {THROTTLE} (and no address) reached the DUT before "
                  "its Request")
-    lab.record("oro_sol_max_rt", "yes" if c.OPT_SOL_MAX_RT in _requested(binding.request) else "no",
+    lab.record("oro_sol_max_rt", "yes" if c.OPT_SOL_MAX_RT in binding.request.requested else "no",
                "yes (RFC 9915 21.24 asks a client to request it)")
     valid = max(l.valid for ia in binding.reply.ias for l in ia.leases)
     window = valid + RESOLICIT_ALLOWANCE + lab.tolerance

@@ -25,7 +25,7 @@ COLLECT_RULE = ("RFC 9915 18.2.1: \"A client MUST collect valid Advertise messag
                 "it receives a valid Advertise message with a preference value of 255\" (first RT > IRT)")
 
 
-def _advertise_from(lab, server, solicit, within):
+def advertise_from(lab, server, solicit, within):
     """The first Advertise `server` delivered to the DUT within `within` seconds of `solicit`: the scenario, checked
     before the DUT is judged. Waits for that moment to pass, so it is judged on the whole window; a late server is
     the harness's fault (ERROR), not the DUT's."""
@@ -36,7 +36,7 @@ def _advertise_from(lab, server, solicit, within):
     return adverts[0]
 
 
-def _request(lab, solicit):
+def first_request(lab, solicit):
     return observed(lab.expect(REQUEST, after=solicit, within=REQUEST_WAIT),
                     "RFC 9915 18.2.1: having received valid Advertise messages the client sends a Request",
                     f"a Request within {REQUEST_WAIT:.1f} s of the first Solicit", "no Request")
@@ -91,8 +91,8 @@ def test_preference_255_requests_at_once(lab):
     top = lab.server(preference=255)
     lab.start_dut()
     solicit = lab.first_solicit()
-    advert = _advertise_from(lab, top, solicit, within=IRT - lab.tolerance)
-    request = _request(lab, solicit)
+    advert = advertise_from(lab, top, solicit, within=IRT - lab.tolerance)
+    request = first_request(lab, solicit)
     _require_server(lab, request, top, "RFC 9915 18.2.1: the Request goes to the server whose Advertise had "
                                        "preference 255", solicit, advert)
     _require_at_once(lab, request, advert, solicit,
@@ -113,8 +113,8 @@ def test_waits_for_first_rt_without_preference_255(lab):
     lab.server(preference=20)
     lab.start_dut()
     solicit = lab.first_solicit()
-    _advertise_from(lab, low, solicit, within=IRT - lab.tolerance)
-    _require_first_rt_wait(lab, _request(lab, solicit), solicit)
+    advertise_from(lab, low, solicit, within=IRT - lab.tolerance)
+    _require_first_rt_wait(lab, first_request(lab, solicit), solicit)
 
 
 @case("C-PREF-ABSENT-WAIT", rfc=["RFC 9915 18.2.1", "RFC 3315 17.1.2"], level=MUST, requires=("ia_na",))
@@ -130,8 +130,8 @@ def test_advertise_without_preference_does_not_end_the_wait(lab):
     silent = lab.server(preference=None)
     lab.start_dut()
     solicit = lab.first_solicit()
-    _advertise_from(lab, silent, solicit, within=IRT - lab.tolerance)
-    _require_first_rt_wait(lab, _request(lab, solicit), solicit)
+    advertise_from(lab, silent, solicit, within=IRT - lab.tolerance)
+    _require_first_rt_wait(lab, first_request(lab, solicit), solicit)
 
 
 @case("C-PREF-HIGHEST", rfc=["RFC 9915 18.2.9", "RFC 9915 18.2.1", "RFC 3315 17.1.3", "RFC 6853 6.1"],
@@ -148,8 +148,8 @@ def test_requests_highest_preference(lab):
     high = lab.server(preference=200, advertise_delay=LATE)
     lab.start_dut()
     solicit = lab.first_solicit()
-    advert = _advertise_from(lab, high, solicit, within=IRT)
-    request = _request(lab, solicit)
+    advert = advertise_from(lab, high, solicit, within=IRT)
+    request = first_request(lab, solicit)
     _require_first_rt_wait(lab, request, solicit)
     _require_server(lab, request, high, "RFC 9915 18.2.9: the Advertise with the highest preference SHOULD be "
                                         "preferred", solicit, advert)
@@ -168,8 +168,8 @@ def test_absent_preference_counts_as_zero(lab):
     one = lab.server(preference=1, advertise_delay=LATE)
     lab.start_dut()
     solicit = lab.first_solicit()
-    advert = _advertise_from(lab, one, solicit, within=IRT)
-    request = _request(lab, solicit)
+    advert = advertise_from(lab, one, solicit, within=IRT)
+    request = first_request(lab, solicit)
     _require_first_rt_wait(lab, request, solicit)
     _require_server(lab, request, one, "RFC 9915 18.2.1/18.2.9: no Preference option means preference 0, so "
                                        "preference 1 SHOULD be preferred", solicit, advert)
@@ -189,8 +189,8 @@ def test_late_preference_255_ends_the_wait(lab):
     top = lab.server(preference=255, advertise_delay=LATE)
     lab.start_dut()
     solicit = lab.first_solicit()
-    advert = _advertise_from(lab, top, solicit, within=IRT - lab.tolerance)
-    request = _request(lab, solicit)
+    advert = advertise_from(lab, top, solicit, within=IRT - lab.tolerance)
+    request = first_request(lab, solicit)
     _require_server(lab, request, top, "RFC 9915 18.2.1: the Request goes to the server whose Advertise had "
                                        "preference 255", solicit, advert)
     require(request.time > advert.time, "RFC 9915 18.2.1: the client Requests on the preference-255 Advertise",
@@ -214,12 +214,12 @@ def test_acts_on_first_advertise_after_first_rt(lab):
     lab.server(preference=200, advertise_delay=FIRST_RT.high + 0.8)
     lab.start_dut()
     solicit = lab.first_solicit()
-    trigger = _advertise_from(lab, first, solicit, within=FIRST_RT.high + 0.7)  # before the other's, at + 0.8
+    trigger = advertise_from(lab, first, solicit, within=FIRST_RT.high + 0.7)  # before the other's, at + 0.8
     earlier = lab.received(ADVERTISE, after=solicit, until=trigger.time)
     precondition(earlier[0] is trigger and trigger.time > solicit.time + FIRST_RT.high + lab.tolerance,
                  f"the first Advertise ({earlier[0].time - solicit.time:.3f} s after the first Solicit) came from "
                  f"{first.name} after the first RT")
-    request = _request(lab, solicit)
+    request = first_request(lab, solicit)
     _require_server(lab, request, first, "RFC 9915 18.2.1: after the first RT the client acts on the first valid "
                                          "Advertise it receives", solicit, trigger)
     delay = request.time - trigger.time
