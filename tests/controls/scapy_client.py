@@ -84,6 +84,7 @@ DEFECTS = {
     "ignore-nobinding": "takes a NoBinding Reply to its Renew or Rebind for no answer and retransmits",
     "unicast-request": "sends its Request and Renew to the server's link-local address",
     "drop-partial": "asking for an address and a prefix, ignores an Advertise that offers only one of them",
+    "nobinding-solicit": "answers a NoBinding Reply to its Renew or Rebind with a new Solicit exchange",
 }
 MODES = ("na", "pd", "na+pd", "stateless")
 PREFACES = {
@@ -96,6 +97,10 @@ IRT = 1.0
 SOL_MAX_RT = 3600
 REN_TIMEOUT = REB_TIMEOUT = 10.0
 CNF_MAX_DELAY, CNF_TIMEOUT, CNF_MAX_RT, CNF_MAX_RD = 1.0, 1.0, 4.0, 10.0
+
+
+class StartOver(Exception):
+    """The client drops its leases and begins again with a Solicit (nobinding-solicit)."""
 
 
 class Client:
@@ -408,6 +413,8 @@ class Client:
         the Reply to that Request (None if none) stands for the Renew's or Rebind's."""
         if reply is None or not any(ia.status == c.STATUS_NO_BINDING for ia in reply.ias):
             return reply
+        if self.defect == "nobinding-solicit":
+            raise StartOver()
         return self.exchange(c.REQUEST, [codec.server_id(reply.server_id)] + held, IRT, max_count=10, mrt=30)
 
     def carrier(self) -> bool:
@@ -487,7 +494,12 @@ class Client:
             if duplicates and self.defect != "no-decline":
                 self.decline(reply, duplicates)
                 continue
-            self.maintain(reply, at)
+            try:
+                self.maintain(reply, at)
+            except StartOver:
+                for address in list(self.addresses):
+                    self.drop(address)
+                continue
             if self.defect == "no-resolicit":
                 return
 
