@@ -137,7 +137,9 @@ def test_sol_max_rt_caps_solicit_retransmission(lab):
     an address from the other server, which then fails, and Solicits again when its lease has run out.)
     """
     throttler = lab.server(preference=None, sol_max_rt=THROTTLE, ignores=frozenset({c.REBIND}), **EXHAUSTED)
-    giver = lab.server(preference=None, lifetimes=lab.lifetimes())
+    # The giver answers 0.3 s after the throttler, so the throttler's Advertise is in hand before any choice: a
+    # client that Requests on the first Advertise it may use never races the option it must process.
+    giver = lab.server(preference=None, advertise_delay=0.3, lifetimes=lab.lifetimes())
     binding = lab.bind()
     giver.silence()
     precondition(bool(lab.received(c.ADVERTISE, until=binding.request.time, sender=throttler)),
