@@ -53,7 +53,7 @@ def load_all() -> dict[str, CaseInfo]:
     return dict(sorted(REGISTRY.items()))
 
 
-def _split(pattern: str) -> tuple[str, str | None]:
+def split_name(pattern: str) -> tuple[str, str | None]:
     """`C-REBIND-OTHER[split]` -> ("C-REBIND-OTHER", "split"): the names reports print, with the model in brackets
     (brackets are not a glob's character class here)."""
     if pattern.endswith("]") and "[" in pattern:
@@ -70,7 +70,7 @@ def select(patterns: list[str], option: str = "--case") -> list[tuple[str, str |
     known, models = load_all(), all_models()
     chosen = []
     for pattern in patterns:
-        case_part, model = _split(pattern)
+        case_part, model = split_name(pattern)
         if not any(fnmatch.fnmatchcase(cid, case_part) for cid in known):
             raise UsageError(f"{option} {pattern!r} matches no case; `dhcpv6-conformance list` shows the case IDs")
         if model is not None and not any(fnmatch.fnmatchcase(name, model) for name in models):

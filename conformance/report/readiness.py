@@ -6,8 +6,9 @@ a usable lease when the preferred server died.
 It reads verdict cells, {case name: {"outcomes": [...], "service_gap": [seconds, ...]}}, the shape a results file
 gives (`cells_of`) and the published matrix keeps, so one run and the matrix read the same.
 """
-import re
 from dataclasses import dataclass
+
+from ..caseinfo import split_name
 
 MODELS = ("split", "unique", "identical")
 # The cases the architecture's service rests on, whatever the DUT asks for (a case its profile does not apply to
@@ -37,13 +38,8 @@ class Readiness:
     gap: str          # the worst service gap measured, per failover ("after expiry: 1.1 s"), or ""
 
 
-def _base(name: str) -> tuple[str, str | None]:
-    match = re.fullmatch(r"(.+)\[(.+)\]", name)
-    return (match[1], match[2]) if match else (name, None)
-
-
 def _counts_for(name: str, deployment: str) -> bool:
-    case, model = _base(name)
+    case, model = split_name(name)
     if deployment == "relay":
         return case in RELAY_CASES
     return (case in CLIENT_CASES and model in (None, deployment)
@@ -62,7 +58,7 @@ def _outcomes(cell: dict) -> set[str]:
 def _gap(cells: dict, deployment: str) -> str:
     parts = []
     for label, cases in GAP_CASES:
-        gaps = [g for name, cell in cells.items() if _base(name) in {(c, deployment) for c in cases}
+        gaps = [g for name, cell in cells.items() if split_name(name) in {(c, deployment) for c in cases}
                 for g in cell.get("service_gap", [])]
         if gaps:
             parts.append(f"{label}: {max(gaps):.1f} s")
@@ -85,7 +81,7 @@ def assess(cells: dict, deployment: str) -> Readiness:
 
 def table(cells: dict) -> list[Readiness]:
     """A relay's one row, or a client's row per model."""
-    relay = any(_base(name)[0].startswith("R-") and _outcomes(cell) != {"SKIP"} for name, cell in cells.items())
+    relay = any(split_name(name)[0].startswith("R-") and _outcomes(cell) != {"SKIP"} for name, cell in cells.items())
     return [assess(cells, "relay")] if relay else [assess(cells, model) for model in MODELS]
 
 

@@ -195,7 +195,7 @@ def test_rebind_answered_by_another_server(lab, model):
                 "(time for its Duplicate Address Detection)", "no answer")
     # The old address stays usable until the Reply zeroes it (or, the identical model, is extended): the gap is
     # the time the new one takes to answer after that Reply, none where the address was kept.
-    _record_service(lab, binding, reply.time if zeroed & old else None, max(usable, default=reply.time),
+    record_service(lab, binding, reply.time if zeroed & old else None, max(usable, default=reply.time),
                     floor=next(ia.t2 for ia in binding.reply.ias if ia.leases))
     lab.wait_until(reply.time + 0.3)
     for address in sorted(zeroed & old):
@@ -260,10 +260,10 @@ def test_solicits_again_when_leases_expire(lab, model):
     new = [l.address for ia in reply.ias for l in ia.leases if l.valid > 0 and "/" not in l.address]
     usable = lab.usable_at(new[0], reply.time + DAD_ALLOWANCE + lab.tolerance) if new else reply.time
     if usable is not None:  # one that never answers is no verdict here (C-REBIND-OTHER judges configuring)
-        _record_service(lab, binding, expiry, usable, floor=valid + SOL.irt)
+        record_service(lab, binding, expiry, usable, floor=valid + SOL.irt)
 
 
-def _record_service(lab, binding, lost: float | None, usable: float, floor: float) -> None:
+def record_service(lab, binding, lost: float | None, usable: float, floor: float) -> None:
     """What an operator reads of a failover: `service_gap`, the seconds the DUT had no usable lease (from `lost`,
     when its old lease stopped being usable, None if it never did, to `usable`, when the new one answered a
     Neighbor Solicitation, or its Reply for a prefix), and `failover`, the seconds from the granting server's failure
